@@ -51,6 +51,7 @@ class Dataset:
     url: str = ""
     how_to_get: str = ""
     project_file: bool = False
+    optional: bool = False
 
 
 _BYDELSFAKTA = (
@@ -111,6 +112,7 @@ DATASETS: dict[str, Dataset] = {
                 "lagrer network/oslo_walk.npz). Uten internett: legg et OSM-uttrekk som network/oslo.osm "
                 "(eller .osm.bz2) eller en GraphML-fil som network/oslo_walk.graphml i datamappen."
             ),
+            optional=True,
         ),
         Dataset(
             key="services",
@@ -186,6 +188,7 @@ def list_datasets(data_dir: str | Path | None = None) -> pd.DataFrame:
                 "licence": ds.licence,
                 "date": ds.date,
                 "url": ds.url,
+                "optional": ds.optional,
             }
         )
     return pd.DataFrame(rows)

@@ -1,0 +1,41 @@
+"""Shared fixtures: the real Oslo reference data, loaded once per test session."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from geo import settings
+from geo.boundaries import load_bydeler, load_delbydeler
+from geo.metrics import Study
+from geo.population import load_population
+
+
+@pytest.fixture(scope="session")
+def data_dir():
+    path = settings.data_dir()
+    if not (path / "boundaries").is_dir():
+        pytest.fail(f"Reference data not found at {path}: place ../shared/data beside the checkout or set OSLO_COVERAGE_DATA")
+    return path
+
+
+@pytest.fixture(scope="session")
+def bydeler(data_dir) -> gpd.GeoDataFrame:
+    return load_bydeler()
+
+
+@pytest.fixture(scope="session")
+def delbydeler(data_dir) -> gpd.GeoDataFrame:
+    return load_delbydeler()
+
+
+@pytest.fixture(scope="session")
+def population(data_dir) -> pd.DataFrame:
+    return load_population()
+
+
+@pytest.fixture(scope="session")
+def study(data_dir) -> Study:
+    """Reference data at a coarse 250 m grid (fast; the metrics don't depend on the cell size)."""
+    return Study.load(cell_m=250)
