@@ -59,6 +59,7 @@ def register_boundary_file(
         Attribute that holds the bydel name or code.
     label
         Human-readable description.
+
     """
     bv = BoundaryVersion(version, label or version, str(path), None, name_field)
     BOUNDARY_VERSIONS[version] = bv
@@ -103,6 +104,7 @@ def load_bydeler(
         When the file is not in the data directory.
     ValueError
         When a feature's name cannot be matched to an official bydel.
+
     """
     bv = BOUNDARY_VERSIONS[version]
     raw = _read(bv.bydel_source, data_dir)
@@ -127,9 +129,7 @@ def load_bydeler(
     out = out.dissolve(by=["bydel_code", "bydel"], as_index=False).sort_values("bydel_code")
     out["area_km2"] = out.geometry.area / 1e6
     out = out[["bydel_code", "bydel", "area_km2", "geometry"]].reset_index(drop=True)
-    out.attrs.update(
-        boundary_version=version, label=bv.label, source_path=raw.attrs["source_path"]
-    )
+    out.attrs.update(boundary_version=version, label=bv.label, source_path=raw.attrs["source_path"])
     return out
 
 
@@ -143,6 +143,7 @@ def load_delbydeler(
     geopandas.GeoDataFrame
         Columns ``delbydel_code`` (4-digit code as published, e.g. ``0102``), ``delbydel`` (name),
         ``bydel_code``, ``bydel``, ``geometry`` (EPSG:25832).
+
     """
     bv = BOUNDARY_VERSIONS[version]
     if bv.delbydel_source is None:

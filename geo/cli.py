@@ -37,21 +37,51 @@ EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
 
 def add_common_analysis_args(parser: argparse.ArgumentParser) -> None:
     """Options shared by every analysis command (data, categories, threshold, distance)."""
-    parser.add_argument("--data-dir", help="mappe med referansedata (ellers OSLO_COVERAGE_DATA, data/, ../shared/data)")
-    parser.add_argument("--boundary-version", default="pbe2013", help="grensesett (standard: pbe2013)")
+    parser.add_argument(
+        "--data-dir",
+        help="mappe med referansedata (ellers OSLO_COVERAGE_DATA, data/, ../shared/data)",
+    )
+    parser.add_argument(
+        "--boundary-version", default="pbe2013", help="grensesett (standard: pbe2013)"
+    )
     parser.add_argument(
         "--categories",
         help=f"kommaseparerte kategorier (standard: alle): {', '.join(CATEGORIES)}",
     )
-    parser.add_argument("--threshold", type=float, default=settings.DEFAULT_THRESHOLD_M, help="terskelavstand i meter (standard 500)")
-    parser.add_argument("--minutes", type=float, help="terskel i gangminutter (overstyrer --threshold)")
-    parser.add_argument("--distance", choices=["straight", "network"], default="straight", help="luftlinje eller gangnett")
-    parser.add_argument("--speed", type=float, default=settings.DEFAULT_WALK_SPEED_KMH, help="ganghastighet i km/t (standard 4,5)")
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=settings.DEFAULT_THRESHOLD_M,
+        help="terskelavstand i meter (standard 500)",
+    )
+    parser.add_argument(
+        "--minutes", type=float, help="terskel i gangminutter (overstyrer --threshold)"
+    )
+    parser.add_argument(
+        "--distance",
+        choices=["straight", "network"],
+        default="straight",
+        help="luftlinje eller gangnett",
+    )
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=settings.DEFAULT_WALK_SPEED_KMH,
+        help="ganghastighet i km/t (standard 4,5)",
+    )
     parser.add_argument("--services", help="egen tjenestefil i stedet for data/services.csv")
     parser.add_argument("--candidates", help="fil med kandidatsteder som legges til")
-    parser.add_argument("--weights", help="brukerdata (aggregert per bydel eller punkter) som vekt i stedet for innbyggere")
+    parser.add_argument(
+        "--weights",
+        help="brukerdata (aggregert per bydel eller punkter) som vekt i stedet for innbyggere",
+    )
     parser.add_argument("--weight-column", help="kolonnen i --weights som brukes som vekt")
-    parser.add_argument("--cell", type=float, default=settings.DEFAULT_CELL_M, help="rutestørrelse i meter for å fordele innbyggere")
+    parser.add_argument(
+        "--cell",
+        type=float,
+        default=settings.DEFAULT_CELL_M,
+        help="rutestørrelse i meter for å fordele innbyggere",
+    )
 
 
 def parse_categories(text: str | None) -> list[str] | None:
@@ -65,7 +95,14 @@ def parse_categories(text: str | None) -> list[str] | None:
     for part in text.split(","):
         slug = normalise_category(part.strip())
         if slug is None:
-            raise InputError(Problem("--categories", None, None, f"Ukjent kategori «{part.strip()}». Gyldige: {', '.join(CATEGORIES)}."))
+            raise InputError(
+                Problem(
+                    "--categories",
+                    None,
+                    None,
+                    f"Ukjent kategori «{part.strip()}». Gyldige: {', '.join(CATEGORIES)}.",
+                )
+            )
         out.append(slug)
     return out
 
@@ -115,7 +152,14 @@ def user_weights(study, args: argparse.Namespace) -> np.ndarray | None:  # type:
     if result.kind == "points" and column is None:
         column = "__count__"
     if column is None or (column != "__count__" and column not in result.frame.columns):
-        raise InputError(Problem(Path(args.weights).name, None, args.weight_column, f"Fant ikke vektkolonnen. Tallkolonner: {', '.join(columns) or 'ingen'}."))
+        raise InputError(
+            Problem(
+                Path(args.weights).name,
+                None,
+                args.weight_column,
+                f"Fant ikke vektkolonnen. Tallkolonner: {', '.join(columns) or 'ingen'}.",
+            )
+        )
     kind = "aggregate" if result.kind == "aggregate" else "points"
     return spread_user_data(study.demand, result.frame, column, kind=kind)
 
@@ -131,13 +175,16 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(frame.to_json(orient="records", force_ascii=False, indent=2))
     else:
-        for row in frame.itertuples():
-            print(f"\n{row.key}: {row.title}\n  funnet: {row.found_at}\n  kilde: {row.source} · lisens: {row.licence} · dato: {row.date or '–'}")
-            if row.url:
-                print(f"  offentlig kilde: {row.url}")
+        for rec in frame.astype(str).to_dict("records"):
+            print(
+                f"\n{rec['key']}: {rec['title']}\n  funnet: {rec['found_at']}\n"
+                f"  kilde: {rec['source']} · lisens: {rec['licence']} · dato: {rec['date'] or '–'}"
+            )
+            if rec["url"]:
+                print(f"  offentlig kilde: {rec['url']}")
     missing = frame[(frame["found_at"] == "mangler") & ~frame["optional"]]
-    for row in missing.itertuples():
-        print(f"Mangler: {row.key}", file=sys.stderr)
+    for key in missing["key"]:
+        print(f"Mangler: {key}", file=sys.stderr)
     return EXIT_OK if missing.empty or args.allow_missing else EXIT_BAD_INPUT
 
 
@@ -155,7 +202,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     else:
         result = read_any(args.file)
     frame = result.problems_frame()
-    print(f"{Path(args.file).name}: {result.n_input_rows} rader lest, {len(result.frame)} gode rader ({result.kind}, koordinater: {result.coord_system}).")
+    print(
+        f"{Path(args.file).name}: {result.n_input_rows} rader lest, {len(result.frame)} gode rader ({result.kind}, koordinater: {result.coord_system})."
+    )
     if len(frame):
         print(frame.to_string(index=False), file=sys.stderr)
     return EXIT_BAD_INPUT if result.errors else EXIT_OK
@@ -174,7 +223,15 @@ def _cmd_bydel_report(args: argparse.Namespace) -> int:
         loaded = load_candidates(args.candidates)
         _print_problems(loaded.problems)
         candidates = loaded.frame
-    table = coverage_table(study, categories, threshold, engine, extra_sites=candidates, weights=user_weights(study, args), walk_speed_kmh=args.speed)
+    table = coverage_table(
+        study,
+        categories,
+        threshold,
+        engine,
+        extra_sites=candidates,
+        weights=user_weights(study, args),
+        walk_speed_kmh=args.speed,
+    )
     emit_table(table, args.format, args.out)
     return EXIT_OK
 
@@ -192,7 +249,10 @@ def settings_lines(table: pd.DataFrame) -> list[str]:
     ]
     unallocated = attrs.get("unallocated") or {}
     if unallocated:
-        lines.append("Ikke fordelt (ingen polygon): " + ", ".join(f"{k}: {v}" for k, v in unallocated.items()))
+        lines.append(
+            "Ikke fordelt (ingen polygon): "
+            + ", ".join(f"{k}: {v}" for k, v in unallocated.items())
+        )
     return [line for line in lines if line]
 
 
@@ -200,7 +260,11 @@ def emit_table(table: pd.DataFrame, fmt: str, out: str | None = None) -> None:
     """Write a metric table as an aligned text table, CSV or JSON (with its settings)."""
     if fmt == "json":
         payload = {
-            "settings": {k: v for k, v in table.attrs.items() if isinstance(v, (str, int, float, list, dict, type(None)))},
+            "settings": {
+                k: v
+                for k, v in table.attrs.items()
+                if isinstance(v, (str, int, float, list, dict, type(None)))
+            },
             "notes": settings_lines(table),
             "rows": json.loads(table.to_json(orient="records", force_ascii=False)),
         }
@@ -210,21 +274,42 @@ def emit_table(table: pd.DataFrame, fmt: str, out: str | None = None) -> None:
         for line in settings_lines(table):
             print(line, file=sys.stderr)
     else:
-        shown = table[[
-            "bydel", "population", "n_services", "services_per_10k", "share_within_threshold",
-            "median_distance_m", "p90_distance_m", "location_quotient",
-        ]].copy()
-        shown.columns = ["Bydel", "Innb.", "Tilbud", "Per 10k", "Andel innen", "Median m", "P90 m", "LQ"]
-        text = "\n".join(settings_lines(table)) + "\n\n" + shown.to_string(
-            index=False,
-            formatters={
-                "Innb.": "{:,.0f}".format,
-                "Per 10k": "{:.2f}".format,
-                "Andel innen": "{:.1%}".format,
-                "Median m": "{:,.0f}".format,
-                "P90 m": "{:,.0f}".format,
-                "LQ": "{:.2f}".format,
-            },
+        shown = table[
+            [
+                "bydel",
+                "population",
+                "n_services",
+                "services_per_10k",
+                "share_within_threshold",
+                "median_distance_m",
+                "p90_distance_m",
+                "location_quotient",
+            ]
+        ].copy()
+        shown.columns = [
+            "Bydel",
+            "Innb.",
+            "Tilbud",
+            "Per 10k",
+            "Andel innen",
+            "Median m",
+            "P90 m",
+            "LQ",
+        ]
+        text = (
+            "\n".join(settings_lines(table))
+            + "\n\n"
+            + shown.to_string(
+                index=False,
+                formatters={
+                    "Innb.": "{:,.0f}".format,
+                    "Per 10k": "{:.2f}".format,
+                    "Andel innen": "{:.1%}".format,
+                    "Median m": "{:,.0f}".format,
+                    "P90 m": "{:,.0f}".format,
+                    "LQ": "{:.2f}".format,
+                },
+            )
         )
     if out:
         Path(out).write_text(text + "\n", encoding="utf-8")
@@ -234,10 +319,14 @@ def emit_table(table: pd.DataFrame, fmt: str, out: str | None = None) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser, including extension subcommands."""
-    parser = argparse.ArgumentParser(prog="oslo-coverage", description="Dekning av lavterskeltilbud i Oslos bydeler.")
+    parser = argparse.ArgumentParser(
+        prog="oslo-coverage", description="Dekning av lavterskeltilbud i Oslos bydeler."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("datasets", help="list referansedata: hvor de er funnet, kilde, lisens, dato")
+    p = sub.add_parser(
+        "datasets", help="list referansedata: hvor de er funnet, kilde, lisens, dato"
+    )
     p.add_argument("--data-dir")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument("--allow-missing", action="store_true", help="exit 0 selv om noe mangler")

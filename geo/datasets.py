@@ -40,6 +40,7 @@ class Dataset:
         What to do when the file is missing.
     project_file
         True when the file is curated in this repository's ``data/`` (not reference data).
+
     """
 
     key: str
@@ -166,9 +167,7 @@ def find_dataset(key: str, data_dir: str | Path | None = None) -> Path:
     if cached.exists():
         return cached
     ds = DATASETS[key]
-    raise DatasetMissingError(
-        f"Datasettet «{ds.title}» mangler: fant ikke {path}. {ds.how_to_get}"
-    )
+    raise DatasetMissingError(f"Datasettet «{ds.title}» mangler: fant ikke {path}. {ds.how_to_get}")
 
 
 def list_datasets(data_dir: str | Path | None = None) -> pd.DataFrame:
@@ -216,6 +215,7 @@ def fetch(key: str, timeout_s: float = 60.0) -> Path:
     ------
     DatasetMissingError
         When the download fails (no internet, source moved); the message says what to do instead.
+
     """
     ds = DATASETS[key]
     target = settings.cache_dir() / ds.relpath
@@ -227,7 +227,7 @@ def fetch(key: str, timeout_s: float = 60.0) -> Path:
     if not ds.url.startswith("https://raw."):
         raise DatasetMissingError(f"«{ds.title}» kan ikke lastes ned automatisk. {ds.how_to_get}")
     try:
-        with urllib.request.urlopen(ds.url, timeout=timeout_s) as response:  # noqa: S310 (fixed https URL)
+        with urllib.request.urlopen(ds.url, timeout=timeout_s) as response:
             payload = response.read()
     except OSError as exc:
         raise DatasetMissingError(

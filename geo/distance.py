@@ -28,6 +28,7 @@ class DistanceEngine(Protocol):
         Demand point coordinates, shape (n, 2), EPSG:25832.
     note
         One line for every output saying how distances were measured (and any fallback).
+
     """
 
     kind: str
@@ -48,7 +49,7 @@ class DistanceEngine(Protocol):
 
 
 class StraightLineEngine:
-    """Euclidean distance in EPSG:25832 with a KD-tree.
+    r"""Euclidean distance in EPSG:25832 with a KD-tree.
 
     .. math::
 
@@ -58,6 +59,7 @@ class StraightLineEngine:
     ----------
     demand_xy
         (n, 2) array of demand point coordinates in metres.
+
     """
 
     kind = "straight"

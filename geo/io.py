@@ -68,6 +68,7 @@ class Problem:
     severity
         ``"feil"`` (the row was dropped, or the file could not be read) or ``"advarsel"`` (the row
         was kept, with a correction the user should know about).
+
     """
 
     file: str
@@ -109,6 +110,7 @@ class LoadResult:
         How locations were read.
     n_input_rows
         Number of data rows in the file.
+
     """
 
     frame: pd.DataFrame
@@ -171,7 +173,12 @@ def decode_text(data: bytes, file: str) -> tuple[str, list[Problem]]:
         data = data[3:]
     if b"\x00" in data[:4096]:
         raise InputError(
-            Problem(file, None, None, "Filen ser ut til å være binær, ikke tekst/CSV. Lagre den som CSV (UTF-8).")
+            Problem(
+                file,
+                None,
+                None,
+                "Filen ser ut til å være binær, ikke tekst/CSV. Lagre den som CSV (UTF-8).",
+            )
         )
     try:
         return data.decode("utf-8"), []
@@ -254,7 +261,9 @@ def read_csv_bytes(data: bytes, file: str) -> tuple[pd.DataFrame, list[Problem]]
     return frame, problems
 
 
-def read_xlsx_bytes(data: bytes, file: str, sheet: str | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+def read_xlsx_bytes(
+    data: bytes, file: str, sheet: str | None = None
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Read one sheet of an XLSX workbook as strings (the first non-empty sheet unless named)."""
     problems: list[Problem] = []
     try:
@@ -263,11 +272,18 @@ def read_xlsx_bytes(data: bytes, file: str, sheet: str | None = None) -> tuple[p
         workbook = openpyxl.load_workbook(_stdio.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
         raise InputError(
-            Problem(file, None, None, f"Kunne ikke åpne regnearket ({type(exc).__name__}). Er det en gyldig .xlsx?")
+            Problem(
+                file,
+                None,
+                None,
+                f"Kunne ikke åpne regnearket ({type(exc).__name__}). Er det en gyldig .xlsx?",
+            )
         ) from None
     names = workbook.sheetnames
     if sheet is not None and sheet not in names:
-        raise InputError(Problem(file, None, None, f"Arket «{sheet}» finnes ikke (ark: {', '.join(names)})."))
+        raise InputError(
+            Problem(file, None, None, f"Arket «{sheet}» finnes ikke (ark: {', '.join(names)}).")
+        )
     chosen = sheet
     rows: list[tuple[object, ...]] = []
     for name in [sheet] if sheet else names:
@@ -282,7 +298,13 @@ def read_xlsx_bytes(data: bytes, file: str, sheet: str | None = None) -> tuple[p
     if len(names) > 1:
         others = [n for n in names if n != chosen]
         problems.append(
-            Problem(file, None, None, f"Regnearket har flere ark; leste «{chosen}», hoppet over: {', '.join(others)}.", "advarsel")
+            Problem(
+                file,
+                None,
+                None,
+                f"Regnearket har flere ark; leste «{chosen}», hoppet over: {', '.join(others)}.",
+                "advarsel",
+            )
         )
     header = ["" if v is None else str(v).strip() for v in rows[0]]
     body = [["" if v is None else _cell_to_str(v) for v in r] for r in rows[1:]]
@@ -310,20 +332,48 @@ def _inspect_zip(data: bytes, file: str) -> zipfile.ZipFile:
         raise InputError(Problem(file, None, None, "Filen er ikke et gyldig zip-arkiv.")) from None
     infos = archive.infolist()
     if len(infos) > MAX_ZIP_MEMBERS:
-        raise InputError(Problem(file, None, None, f"Zip-arkivet har {len(infos)} filer (maks {MAX_ZIP_MEMBERS})."))
+        raise InputError(
+            Problem(
+                file, None, None, f"Zip-arkivet har {len(infos)} filer (maks {MAX_ZIP_MEMBERS})."
+            )
+        )
     total = 0
     for info in infos:
         name = info.filename
-        if name.startswith(("/", "\\")) or ".." in re.split(r"[\\/]", name) or re.match(r"^[A-Za-z]:", name):
-            raise InputError(Problem(file, None, None, f"Zip-arkivet har en ulovlig filsti ({name!r}) og avvises."))
+        if (
+            name.startswith(("/", "\\"))
+            or ".." in re.split(r"[\\/]", name)
+            or re.match(r"^[A-Za-z]:", name)
+        ):
+            raise InputError(
+                Problem(
+                    file, None, None, f"Zip-arkivet har en ulovlig filsti ({name!r}) og avvises."
+                )
+            )
         if (info.external_attr >> 16) & 0o170000 == 0o120000:
-            raise InputError(Problem(file, None, None, f"Zip-arkivet inneholder en symbolsk lenke ({name!r}) og avvises."))
+            raise InputError(
+                Problem(
+                    file,
+                    None,
+                    None,
+                    f"Zip-arkivet inneholder en symbolsk lenke ({name!r}) og avvises.",
+                )
+            )
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
         if ratio > MAX_ZIP_RATIO and info.file_size > 1_000_000:
-            raise InputError(Problem(file, None, None, f"Zip-arkivet er mistenkelig sterkt komprimert ({name!r}, {ratio:.0f}:1) og avvises."))
+            raise InputError(
+                Problem(
+                    file,
+                    None,
+                    None,
+                    f"Zip-arkivet er mistenkelig sterkt komprimert ({name!r}, {ratio:.0f}:1) og avvises.",
+                )
+            )
     if total > MAX_ZIP_TOTAL_BYTES:
-        raise InputError(Problem(file, None, None, "Zip-arkivet pakker ut til mer enn 1 GB og avvises."))
+        raise InputError(
+            Problem(file, None, None, "Zip-arkivet pakker ut til mer enn 1 GB og avvises.")
+        )
     return archive
 
 
@@ -336,37 +386,71 @@ def read_vector_bytes(data: bytes, file: str) -> tuple[gpd.GeoDataFrame, list[Pr
     if suffix in {".geojson", ".json"}:
         head = data.lstrip()[:1]
         if head not in (b"{", b"["):
-            raise InputError(Problem(file, None, None, "Filen er ikke gyldig JSON/GeoJSON (starter ikke med «{»)."))
+            raise InputError(
+                Problem(
+                    file, None, None, "Filen er ikke gyldig JSON/GeoJSON (starter ikke med «{»)."
+                )
+            )
         import json
 
         try:
             json.loads(data)
         except (ValueError, RecursionError) as exc:
-            raise InputError(Problem(file, None, None, f"Filen er ikke gyldig JSON: {str(exc)[:120]}")) from None
+            raise InputError(
+                Problem(file, None, None, f"Filen er ikke gyldig JSON: {str(exc)[:120]}")
+            ) from None
     if suffix == ".zip":
         archive = _inspect_zip(data, file)
         shp = [n for n in archive.namelist() if n.lower().endswith(".shp")]
         gpkg = [n for n in archive.namelist() if n.lower().endswith((".gpkg", ".geojson"))]
         if not shp and not gpkg:
-            raise InputError(Problem(file, None, None, "Zip-arkivet inneholder ingen .shp-, .gpkg- eller .geojson-fil."))
+            raise InputError(
+                Problem(
+                    file,
+                    None,
+                    None,
+                    "Zip-arkivet inneholder ingen .shp-, .gpkg- eller .geojson-fil.",
+                )
+            )
         member = (shp or gpkg)[0]
         if shp:
             stem = member[:-4]
             names = {n.lower() for n in archive.namelist()}
             for part in (".dbf", ".shx"):
                 if (stem + part).lower() not in names:
-                    raise InputError(Problem(file, None, None, f"Shapefilen mangler {part}-filen. Ta med alle delene i zip-filen."))
+                    raise InputError(
+                        Problem(
+                            file,
+                            None,
+                            None,
+                            f"Shapefilen mangler {part}-filen. Ta med alle delene i zip-filen.",
+                        )
+                    )
             if (stem + ".prj").lower() not in names:
-                problems.append(Problem(file, None, None, "Shapefilen mangler .prj (koordinatsystem); koordinatsystemet gjettes fra verdiene.", "advarsel"))
+                problems.append(
+                    Problem(
+                        file,
+                        None,
+                        None,
+                        "Shapefilen mangler .prj (koordinatsystem); koordinatsystemet gjettes fra verdiene.",
+                        "advarsel",
+                    )
+                )
         try:
             gdf = pyogrio.read_dataframe(_stdio.BytesIO(_flat_zip(archive, member)))
         except Exception as exc:
-            raise InputError(Problem(file, None, None, f"Kunne ikke lese {member} i zip-filen: {_short(exc, 160)}")) from None
+            raise InputError(
+                Problem(
+                    file, None, None, f"Kunne ikke lese {member} i zip-filen: {_short(exc, 160)}"
+                )
+            ) from None
     else:
         try:
             gdf = pyogrio.read_dataframe(_stdio.BytesIO(data))
         except Exception as exc:
-            raise InputError(Problem(file, None, None, f"Kunne ikke lese filen som geodata: {_short(exc, 160)}")) from None
+            raise InputError(
+                Problem(file, None, None, f"Kunne ikke lese filen som geodata: {_short(exc, 160)}")
+            ) from None
     if len(gdf) > max_rows():
         raise InputError(Problem(file, None, None, f"Filen har mer enn {max_rows()} objekter."))
     gdf.index = pd.RangeIndex(1, len(gdf) + 1)
@@ -393,8 +477,30 @@ def _flat_zip(archive: zipfile.ZipFile, member: str) -> bytes:
 # --------------------------------------------------------------------------------------------
 
 _LAT = {"lat", "latitude", "breddegrad", "bredde", "y_lat", "lat_wgs84", "wgs84_lat"}
-_LON = {"lon", "lng", "long", "longitude", "lengdegrad", "lengde", "x_lon", "lon_wgs84", "wgs84_lon"}
-_EAST = {"x", "easting", "east", "ost", "øst", "e", "utm_x", "x_utm", "ost_utm", "øst_utm", "koordinat_x"}
+_LON = {
+    "lon",
+    "lng",
+    "long",
+    "longitude",
+    "lengdegrad",
+    "lengde",
+    "x_lon",
+    "lon_wgs84",
+    "wgs84_lon",
+}
+_EAST = {
+    "x",
+    "easting",
+    "east",
+    "ost",
+    "øst",
+    "e",
+    "utm_x",
+    "x_utm",
+    "ost_utm",
+    "øst_utm",
+    "koordinat_x",
+}
 _NORTH = {"y", "northing", "north", "nord", "n", "utm_y", "y_utm", "nord_utm", "koordinat_y"}
 _WKT = {"wkt", "geometry", "geometri", "geom"}
 
@@ -416,7 +522,11 @@ def parse_number(text: object) -> float:
     s = s.replace("−", "-")
     if "," in s and "." in s:
         # "1.234,5" (Norwegian thousands dot) or "1,234.5" (English thousands comma).
-        s = s.replace(".", "").replace(",", ".") if s.rfind(",") > s.rfind(".") else s.replace(",", "")
+        s = (
+            s.replace(".", "").replace(",", ".")
+            if s.rfind(",") > s.rfind(".")
+            else s.replace(",", "")
+        )
     elif s.count(",") == 1:
         s = s.replace(",", ".")
     value = float(s)  # raises ValueError for text
@@ -457,22 +567,42 @@ def _classify_xy(a: np.ndarray, b: np.ndarray) -> str | None:
     return best if tests[best] >= 0.5 else None
 
 
-def _numeric_column(frame: pd.DataFrame, column: str, file: str, problems: list[Problem]) -> np.ndarray:
+def _numeric_column(
+    frame: pd.DataFrame, column: str, file: str, problems: list[Problem]
+) -> np.ndarray:
     values = np.full(len(frame), np.nan)
     for pos, (row, raw) in enumerate(frame[column].items()):
         try:
             value = parse_number(raw)
         except ValueError:
-            problems.append(Problem(file, int(row), column, f"«{_short(raw)}» er ikke et tall; raden er hoppet over."))
+            problems.append(
+                Problem(
+                    file,
+                    _rownum(row),
+                    column,
+                    f"«{_short(raw)}» er ikke et tall; raden er hoppet over.",
+                )
+            )
             continue
         if math.isnan(value) and str(raw).strip().lower() in {"nan", "inf", "-inf", "infinity"}:
-            problems.append(Problem(file, int(row), column, "Verdien er NaN/uendelig; raden er hoppet over."))
+            problems.append(
+                Problem(
+                    file, _rownum(row), column, "Verdien er NaN/uendelig; raden er hoppet over."
+                )
+            )
             continue
         if math.isinf(value):
-            problems.append(Problem(file, int(row), column, "Verdien er uendelig; raden er hoppet over."))
+            problems.append(
+                Problem(file, _rownum(row), column, "Verdien er uendelig; raden er hoppet over.")
+            )
             continue
         values[pos] = value
     return values
+
+
+def _rownum(label: object) -> int:
+    """Row label (an int index) as ``int``, for messages."""
+    return int(str(label))
 
 
 def _short(value: object, limit: int = 40) -> str:
@@ -528,17 +658,49 @@ def points_from_columns(
         )
         return None, problems, "ingen"
     if system == "latlon":
-        problems.append(Problem(file, None, f"{first}/{second}", "Lengde- og breddegrad ser ut til å være byttet om; de er byttet tilbake.", "advarsel"))
+        problems.append(
+            Problem(
+                file,
+                None,
+                f"{first}/{second}",
+                "Lengde- og breddegrad ser ut til å være byttet om; de er byttet tilbake.",
+                "advarsel",
+            )
+        )
         a, b = b, a
         system = "lonlat"
     if system == "25832_swapped":
-        problems.append(Problem(file, None, f"{first}/{second}", "Øst- og nordkoordinat ser ut til å være byttet om; de er byttet tilbake.", "advarsel"))
+        problems.append(
+            Problem(
+                file,
+                None,
+                f"{first}/{second}",
+                "Øst- og nordkoordinat ser ut til å være byttet om; de er byttet tilbake.",
+                "advarsel",
+            )
+        )
         a, b = b, a
         system = "25832"
     if named == "lonlat" and system != "lonlat":
-        problems.append(Problem(file, None, f"{first}/{second}", f"Kolonnene heter lat/lon, men verdiene er UTM-koordinater (EPSG:{system}); lest som det.", "advarsel"))
+        problems.append(
+            Problem(
+                file,
+                None,
+                f"{first}/{second}",
+                f"Kolonnene heter lat/lon, men verdiene er UTM-koordinater (EPSG:{system}); lest som det.",
+                "advarsel",
+            )
+        )
     if named == "xy" and system == "lonlat":
-        problems.append(Problem(file, None, f"{first}/{second}", "Kolonnene heter x/y, men verdiene er lengde-/breddegrad; lest som WGS84.", "advarsel"))
+        problems.append(
+            Problem(
+                file,
+                None,
+                f"{first}/{second}",
+                "Kolonnene heter x/y, men verdiene er lengde-/breddegrad; lest som WGS84.",
+                "advarsel",
+            )
+        )
     crs = {"lonlat": settings.DISPLAY_CRS, "25832": "EPSG:25832", "25833": "EPSG:25833"}[system]
     geoms = gpd.GeoSeries.from_xy(a, b, crs=crs, index=frame.index)
     missing = ~(np.isfinite(a) & np.isfinite(b))
@@ -550,9 +712,11 @@ def points_from_columns(
     return points, problems, label
 
 
-def _points_from_wkt(frame: pd.DataFrame, column: str, file: str) -> tuple[gpd.GeoDataFrame | None, list[Problem], str]:
+def _points_from_wkt(
+    frame: pd.DataFrame, column: str, file: str
+) -> tuple[gpd.GeoDataFrame | None, list[Problem], str]:
     problems: list[Problem] = []
-    geoms = []
+    geoms: list[object] = []
     for row, raw in frame[column].items():
         text = str(raw).strip()
         if not text:
@@ -561,7 +725,9 @@ def _points_from_wkt(frame: pd.DataFrame, column: str, file: str) -> tuple[gpd.G
         try:
             geom = shapely.from_wkt(text)
         except Exception:  # shapely raises GEOSException / ValueError
-            problems.append(Problem(file, int(row), column, "Ugyldig WKT-geometri; raden er hoppet over."))
+            problems.append(
+                Problem(file, _rownum(row), column, "Ugyldig WKT-geometri; raden er hoppet over.")
+            )
             geom = None
         geoms.append(geom)
     gs = gpd.GeoSeries(geoms, index=frame.index)
@@ -571,14 +737,18 @@ def _points_from_wkt(frame: pd.DataFrame, column: str, file: str) -> tuple[gpd.G
         return None, problems, "ingen"
     x, y = valid.centroid.x.to_numpy(), valid.centroid.y.to_numpy()
     system = _classify_xy(x, y)
-    crs = {"lonlat": settings.DISPLAY_CRS, "25833": "EPSG:25833"}.get(system or "", settings.ANALYSIS_CRS)
+    crs = {"lonlat": settings.DISPLAY_CRS, "25833": "EPSG:25833"}.get(
+        system or "", settings.ANALYSIS_CRS
+    )
     gs = gs.set_crs(crs).to_crs(settings.ANALYSIS_CRS)
     points = gpd.GeoDataFrame(frame.drop(columns=[column]), geometry=gs, crs=settings.ANALYSIS_CRS)
     points = _flag_outside_oslo(points, file, problems, column)
     return points, problems, "geometri"
 
 
-def _flag_outside_oslo(points: gpd.GeoDataFrame, file: str, problems: list[Problem], column: str) -> gpd.GeoDataFrame:
+def _flag_outside_oslo(
+    points: gpd.GeoDataFrame, file: str, problems: list[Problem], column: str
+) -> gpd.GeoDataFrame:
     minx, miny, maxx, maxy = settings.OSLO_BBOX_25832
     geoms = points.geometry
     present = ~(geoms.isna() | geoms.is_empty)
@@ -586,7 +756,14 @@ def _flag_outside_oslo(points: gpd.GeoDataFrame, file: str, problems: list[Probl
     cy = np.where(present, geoms.centroid.y if present.any() else np.nan, np.nan)
     outside = present & ~((cx >= minx) & (cx <= maxx) & (cy >= miny) & (cy <= maxy))
     for row in points.index[outside.to_numpy()]:
-        problems.append(Problem(file, int(row), column, "Punktet ligger utenfor Oslo; raden er hoppet over. Sjekk koordinatene."))
+        problems.append(
+            Problem(
+                file,
+                _rownum(row),
+                column,
+                "Punktet ligger utenfor Oslo; raden er hoppet over. Sjekk koordinatene.",
+            )
+        )
     points = points.copy()
     points.loc[outside.to_numpy(), "geometry"] = None
     points.attrs["outside_rows"] = [int(r) for r in points.index[outside.to_numpy()]]
@@ -597,10 +774,23 @@ def _flag_outside_oslo(points: gpd.GeoDataFrame, file: str, problems: list[Probl
 # Whole files
 # --------------------------------------------------------------------------------------------
 
-_BYDEL_COLS = {"bydel", "bydel_code", "bydelskode", "bydelsnr", "bydelsnummer", "bydelsnavn", "hjemmebydel", "bydel_navn", "bydelnr", "bydelkode"}
+_BYDEL_COLS = {
+    "bydel",
+    "bydel_code",
+    "bydelskode",
+    "bydelsnr",
+    "bydelsnummer",
+    "bydelsnavn",
+    "hjemmebydel",
+    "bydel_navn",
+    "bydelnr",
+    "bydelkode",
+}
 
 
-def read_bytes(data: bytes, file: str, sheet: str | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+def read_bytes(
+    data: bytes, file: str, sheet: str | None = None
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Read any supported file from bytes into a raw frame (strings; geometry if vector)."""
     suffix = Path(file).suffix.lower()
     if not data:
@@ -610,13 +800,29 @@ def read_bytes(data: bytes, file: str, sheet: str | None = None) -> tuple[pd.Dat
     if suffix in {".xlsx", ".xlsm"}:
         return read_xlsx_bytes(data, file, sheet)
     if suffix == ".xls":
-        raise InputError(Problem(file, None, None, "Det gamle .xls-formatet støttes ikke. Lagre som .xlsx eller CSV."))
+        raise InputError(
+            Problem(
+                file, None, None, "Det gamle .xls-formatet støttes ikke. Lagre som .xlsx eller CSV."
+            )
+        )
     if suffix in {".geojson", ".json", ".gpkg", ".zip"}:
         return read_vector_bytes(data, file)
     if suffix == ".shp":
-        raise InputError(Problem(file, None, None, "En Shapefile består av flere filer: last opp en zip med .shp, .shx, .dbf og .prj."))
+        raise InputError(
+            Problem(
+                file,
+                None,
+                None,
+                "En Shapefile består av flere filer: last opp en zip med .shp, .shx, .dbf og .prj.",
+            )
+        )
     raise InputError(
-        Problem(file, None, None, f"Ukjent filtype «{suffix or '(ingen)'}». Bruk CSV, XLSX, GeoJSON, GeoPackage eller zippet Shapefile.")
+        Problem(
+            file,
+            None,
+            None,
+            f"Ukjent filtype «{suffix or '(ingen)'}». Bruk CSV, XLSX, GeoJSON, GeoPackage eller zippet Shapefile.",
+        )
     )
 
 
@@ -649,6 +855,7 @@ def read_any(
     ------
     InputError
         When the file cannot be used at all.
+
     """
     if isinstance(source, (bytes, bytearray)):
         data = bytes(source)
@@ -660,12 +867,18 @@ def read_any(
             raise InputError(Problem(file, None, None, f"Fant ikke filen {path}."))
         limit = settings.max_upload_mb() * 1024 * 1024
         if path.stat().st_size > limit * 4:
-            raise InputError(Problem(file, None, None, f"Filen er for stor ({path.stat().st_size / 1e6:.0f} MB)."))
+            raise InputError(
+                Problem(
+                    file, None, None, f"Filen er for stor ({path.stat().st_size / 1e6:.0f} MB)."
+                )
+            )
         data = path.read_bytes()
     raw, problems = read_bytes(data, file, sheet)
     n_rows = len(raw)
     if n_rows == 0:
-        raise InputError(problems + [Problem(file, None, None, "Filen har overskrifter, men ingen datarader.")])
+        raise InputError(
+            [*problems, Problem(file, None, None, "Filen har overskrifter, men ingen datarader.")]
+        )
     if isinstance(raw, gpd.GeoDataFrame):
         return _finish_vector(raw, file, problems, require_points)
     points, coord_problems, system = points_from_columns(raw, file, require=require_points)
@@ -675,7 +888,9 @@ def read_any(
         dropped = set(points.index) - set(good.index)
         for row in sorted(dropped):
             if not any(p.row == row and p.severity == "feil" for p in problems):
-                problems.append(Problem(file, int(row), None, "Mangler koordinater; raden er hoppet over."))
+                problems.append(
+                    Problem(file, _rownum(row), None, "Mangler koordinater; raden er hoppet over.")
+                )
         return LoadResult(good, problems, "points", system, n_rows)
     bydel_col = _find_column(raw.columns, _BYDEL_COLS)
     if bydel_col is not None:
@@ -686,34 +901,74 @@ def read_any(
     return LoadResult(raw, problems + coord_problems, "table", "ingen", n_rows)
 
 
-def _finish_vector(gdf: gpd.GeoDataFrame, file: str, problems: list[Problem], require_points: bool) -> LoadResult:
+def _finish_vector(
+    gdf: gpd.GeoDataFrame, file: str, problems: list[Problem], require_points: bool
+) -> LoadResult:
     n_rows = len(gdf)
     if gdf.crs is None:
         valid = gdf.geometry.dropna()
         valid = valid[~valid.is_empty]
-        system = _classify_xy(valid.centroid.x.to_numpy(), valid.centroid.y.to_numpy()) if len(valid) else None
-        crs = {"lonlat": settings.DISPLAY_CRS, "25833": "EPSG:25833", "25832": "EPSG:25832"}.get(system or "")
+        system = (
+            _classify_xy(valid.centroid.x.to_numpy(), valid.centroid.y.to_numpy())
+            if len(valid)
+            else None
+        )
+        crs = {"lonlat": settings.DISPLAY_CRS, "25833": "EPSG:25833", "25832": "EPSG:25832"}.get(
+            system or ""
+        )
         if crs is None:
-            raise InputError(problems + [Problem(file, None, "geometry", "Filen har ikke koordinatsystem, og verdiene passer ikke Oslo i WGS84 eller UTM 32/33.")])
+            raise InputError(
+                [
+                    *problems,
+                    Problem(
+                        file,
+                        None,
+                        "geometry",
+                        "Filen har ikke koordinatsystem, og verdiene passer ikke Oslo i WGS84 eller UTM 32/33.",
+                    ),
+                ]
+            )
         gdf = gdf.set_crs(crs)
-        problems.append(Problem(file, None, "geometry", f"Filen mangler koordinatsystem; tolket som {crs} ut fra verdiene.", "advarsel"))
+        problems.append(
+            Problem(
+                file,
+                None,
+                "geometry",
+                f"Filen mangler koordinatsystem; tolket som {crs} ut fra verdiene.",
+                "advarsel",
+            )
+        )
     elif gdf.crs.to_epsg() == 4979:
         gdf = gdf.set_crs(settings.DISPLAY_CRS, allow_override=True)
     gdf = gdf.to_crs(settings.ANALYSIS_CRS)
     geoms = gdf.geometry
     empty = geoms.isna() | geoms.is_empty
     for row in gdf.index[empty.to_numpy()]:
-        problems.append(Problem(file, int(row), "geometry", "Tom geometri; objektet er hoppet over."))
+        problems.append(
+            Problem(file, _rownum(row), "geometry", "Tom geometri; objektet er hoppet over.")
+        )
     gdf = gdf[~empty.to_numpy()].copy()
     invalid = ~gdf.geometry.is_valid
     if invalid.any():
         for row in gdf.index[invalid.to_numpy()]:
             reason = shapely.is_valid_reason(gdf.geometry[row])
-            problems.append(Problem(file, int(row), "geometry", f"Ugyldig geometri ({reason}); reparert med make_valid.", "advarsel"))
-        gdf.loc[invalid.to_numpy(), "geometry"] = shapely.make_valid(gdf.geometry[invalid].to_numpy())
+            problems.append(
+                Problem(
+                    file,
+                    _rownum(row),
+                    "geometry",
+                    f"Ugyldig geometri ({reason}); reparert med make_valid.",
+                    "advarsel",
+                )
+            )
+        gdf.loc[invalid.to_numpy(), "geometry"] = shapely.make_valid(
+            gdf.geometry[invalid].to_numpy()
+        )
     types = set(gdf.geom_type.str.replace("Multi", ""))
     if not types:
-        raise InputError(problems + [Problem(file, None, "geometry", "Filen har ingen gyldige geometrier.")])
+        raise InputError(
+            [*problems, Problem(file, None, "geometry", "Filen har ingen gyldige geometrier.")]
+        )
     if types == {"Point"}:
         gdf = _flag_outside_oslo(gdf, file, problems, "geometry")
         gdf = gdf[~gdf.geometry.isna()]
@@ -723,15 +978,35 @@ def _finish_vector(gdf: gpd.GeoDataFrame, file: str, problems: list[Problem], re
     if types <= {"Polygon"}:
         return LoadResult(gdf, problems, "polygons", "geometri", n_rows)
     if require_points:
-        raise InputError(problems + [Problem(file, None, "geometry", f"Filen blander geometrityper ({', '.join(sorted(types))}); forventet punkter.")])
-    problems.append(Problem(file, None, "geometry", f"Filen blander geometrityper ({', '.join(sorted(types))}); punkter brukes, resten hoppes over.", "advarsel"))
+        raise InputError(
+            [
+                *problems,
+                Problem(
+                    file,
+                    None,
+                    "geometry",
+                    f"Filen blander geometrityper ({', '.join(sorted(types))}); forventet punkter.",
+                ),
+            ]
+        )
+    problems.append(
+        Problem(
+            file,
+            None,
+            "geometry",
+            f"Filen blander geometrityper ({', '.join(sorted(types))}); punkter brukes, resten hoppes over.",
+            "advarsel",
+        )
+    )
     keep = gdf.geom_type.isin(["Point", "MultiPoint"])
     gdf = gdf[keep.to_numpy()]
     gdf = _flag_outside_oslo(gdf, file, problems, "geometry")
     return LoadResult(gdf[~gdf.geometry.isna()], problems, "points", "geometri", n_rows)
 
 
-def _aggregate_by_bydel(raw: pd.DataFrame, bydel_col: str, file: str) -> tuple[pd.DataFrame, list[Problem]]:
+def _aggregate_by_bydel(
+    raw: pd.DataFrame, bydel_col: str, file: str
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Parse a table of values per bydel: normalise bydel names, parse numbers (decimal comma)."""
     problems: list[Problem] = []
     codes = []
@@ -740,7 +1015,14 @@ def _aggregate_by_bydel(raw: pd.DataFrame, bydel_col: str, file: str) -> tuple[p
         if code is None:
             hint = suggest_bydel(value)
             extra = f" Mente du {' eller '.join(hint)}?" if hint else ""
-            problems.append(Problem(file, int(row), bydel_col, f"Ukjent bydel «{_short(value)}»; raden er hoppet over.{extra}"))
+            problems.append(
+                Problem(
+                    file,
+                    _rownum(row),
+                    bydel_col,
+                    f"Ukjent bydel «{_short(value)}»; raden er hoppet over.{extra}",
+                )
+            )
         codes.append(code)
     out = pd.DataFrame({"bydel_code": codes}, index=raw.index)
     for column in raw.columns:
@@ -759,17 +1041,42 @@ def _aggregate_by_bydel(raw: pd.DataFrame, bydel_col: str, file: str) -> tuple[p
             out[column] = parsed
             for row, raw_value, value in zip(raw.index, raw[column], parsed, strict=True):
                 if math.isnan(value) and str(raw_value).strip():
-                    problems.append(Problem(file, int(row), column, f"«{_short(raw_value)}» er ikke et tall; cellen er tom i resultatet."))
+                    problems.append(
+                        Problem(
+                            file,
+                            _rownum(row),
+                            column,
+                            f"«{_short(raw_value)}» er ikke et tall; cellen er tom i resultatet.",
+                        )
+                    )
                 elif value < 0:
-                    problems.append(Problem(file, int(row), column, "Negativt antall; sjekk verdien.", "advarsel"))
+                    problems.append(
+                        Problem(
+                            file,
+                            _rownum(row),
+                            column,
+                            "Negativt antall; sjekk verdien.",
+                            "advarsel",
+                        )
+                    )
         else:
             out[column] = raw[column]
     out = out[out["bydel_code"].notna()]
     duplicated = out["bydel_code"].duplicated(keep=False)
     if duplicated.any():
         rows = ", ".join(str(r) for r in out.index[duplicated.to_numpy()])
-        problems.append(Problem(file, None, bydel_col, f"Samme bydel står på flere rader ({rows}); verdiene er summert.", "advarsel"))
-        numeric = [c for c in out.columns if c != "bydel_code" and pd.api.types.is_numeric_dtype(out[c])]
+        problems.append(
+            Problem(
+                file,
+                None,
+                bydel_col,
+                f"Samme bydel står på flere rader ({rows}); verdiene er summert.",
+                "advarsel",
+            )
+        )
+        numeric = [
+            c for c in out.columns if c != "bydel_code" and pd.api.types.is_numeric_dtype(out[c])
+        ]
         out = out.groupby("bydel_code", as_index=False)[numeric].sum(min_count=1)
     return out, problems
 

@@ -1,4 +1,4 @@
-"""Coverage metrics per bydel: one tidy table, one named column per metric, and a whole-city row.
+r"""Coverage metrics per bydel: one tidy table, one named column per metric, and a whole-city row.
 
 The table is computed from three things: demand points with weights (residents, or a user-data
 column spread the same way), the distance from each demand point to the nearest service of the
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -84,7 +85,7 @@ HIGHER_IS_BETTER = {
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
-    """Lower weighted quantile: the smallest value whose cumulative weight reaches ``q`` of the total.
+    r"""Lower weighted quantile: the smallest value whose cumulative weight reaches ``q`` of the total.
 
     .. math::
 
@@ -131,15 +132,22 @@ def bydel_metrics(
         Threshold distance for ``share_within_threshold``.
     categories
         Categories counted in ``n_services``; all when ``None``.
+    weight_column
+        Column of ``demand`` holding the weights (residents by default).
+    walk_speed_kmh
+        Walking speed used to turn the median distance into minutes.
 
     Returns
     -------
     pandas.DataFrame
         One row per bydel sorted by code, then the whole-city row ``Hele byen`` (code ``0301``).
+
     """
     nearest_m = np.asarray(nearest_m, dtype=float)
     if len(nearest_m) != len(demand):
-        raise ValueError(f"nearest_m har {len(nearest_m)} verdier, men det er {len(demand)} etterspørselspunkter.")
+        raise ValueError(
+            f"nearest_m har {len(nearest_m)} verdier, men det er {len(demand)} etterspørselspunkter."
+        )
     cats = list(categories) if categories else list(CATEGORIES)
     services = with_bydel(services, bydeler)
     placed = services[services["bydel_code"].notna()]
@@ -155,7 +163,7 @@ def bydel_metrics(
         w, d = w_all[mask], nearest_m[mask]
         total = float(w.sum())
         finite = np.isfinite(d)
-        row: dict[str, object] = {
+        row: dict[str, Any] = {
             "bydel_code": code,
             "bydel": CITY_NAME if code == CITY_CODE else BYDEL_CODES.get(code, code),
             "population": total,
@@ -163,16 +171,26 @@ def bydel_metrics(
         }
         for slug in CATEGORIES:
             if slug in per_cat.columns:
-                row[f"n_{slug}"] = int(per_cat[slug].sum() if code == CITY_CODE else per_cat[slug].get(code, 0))
+                row[f"n_{slug}"] = int(
+                    per_cat[slug].sum() if code == CITY_CODE else per_cat[slug].get(code, 0)
+                )
             else:
                 row[f"n_{slug}"] = 0
-        row["services_per_10k"] = 1e4 * row["n_services"] / total if total > 0 else np.nan  # type: ignore[operator]
+        row["services_per_10k"] = 1e4 * row["n_services"] / total if total > 0 else np.nan
         row["residents_within_threshold"] = float(w[within_all[mask]].sum())
-        row["share_within_threshold"] = row["residents_within_threshold"] / total if total > 0 else np.nan  # type: ignore[operator]
-        row["mean_distance_m"] = float(np.average(d[finite], weights=w[finite])) if finite.any() and w[finite].sum() > 0 else np.inf
+        row["share_within_threshold"] = (
+            row["residents_within_threshold"] / total if total > 0 else np.nan
+        )
+        row["mean_distance_m"] = (
+            float(np.average(d[finite], weights=w[finite]))
+            if finite.any() and w[finite].sum() > 0
+            else np.inf
+        )
         row["median_distance_m"] = weighted_quantile(d, w, 0.5)
         row["p90_distance_m"] = weighted_quantile(d, w, 0.9)
-        row["median_walk_min"] = row["median_distance_m"] / settings.walk_metres_per_minute(walk_speed_kmh)  # type: ignore[operator]
+        row["median_walk_min"] = row["median_distance_m"] / settings.walk_metres_per_minute(
+            walk_speed_kmh
+        )
         rows.append(row)
     table = pd.DataFrame(rows)
     city_pop = table.loc[table["bydel_code"] == CITY_CODE, "population"].iloc[0]
@@ -181,7 +199,12 @@ def bydel_metrics(
     table["share_of_services"] = table["n_services"] / city_services if city_services else np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         table["location_quotient"] = table["share_of_services"] / table["share_of_population"]
-    table.attrs.update(threshold_m=threshold_m, categories=cats, weight_column=weight_column, walk_speed_kmh=walk_speed_kmh)
+    table.attrs.update(
+        threshold_m=threshold_m,
+        categories=cats,
+        weight_column=weight_column,
+        walk_speed_kmh=walk_speed_kmh,
+    )
     return table
 
 
@@ -201,7 +224,7 @@ def spread_user_data(
     column: str,
     kind: str = "aggregate",
 ) -> np.ndarray:
-    """Turn user data into demand weights (e.g. users by home bydel, visits, incidents).
+    r"""Turn user data into demand weights (e.g. users by home bydel, visits, incidents).
 
     * ``kind="aggregate"`` (a value :math:`U_b` per bydel): spread like residents,
       :math:`w_i = U_b \\cdot r_i / R_b`, where :math:`r_i` are the residents of point *i*.
@@ -213,7 +236,9 @@ def spread_user_data(
     residents = demand["weight"].to_numpy(dtype=float)
     if kind == "aggregate":
         values = user.groupby("bydel_code")[column].sum(min_count=1)
-        total_by_bydel = demand.groupby("bydel_code")["weight"].transform("sum").to_numpy(dtype=float)
+        total_by_bydel = (
+            demand.groupby("bydel_code")["weight"].transform("sum").to_numpy(dtype=float)
+        )
         per_bydel = demand["bydel_code"].map(values).fillna(0).to_numpy(dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(total_by_bydel > 0, per_bydel * residents / total_by_bydel, 0.0)
@@ -222,8 +247,12 @@ def spread_user_data(
     xy = np.column_stack([demand.geometry.x, demand.geometry.y])
     pts = user.geometry
     _, idx = cKDTree(xy).query(np.column_stack([pts.x, pts.y]))
-    values = pd.to_numeric(user[column], errors="coerce").fillna(0).to_numpy() if column in user else np.ones(len(user))
-    return np.bincount(idx, weights=values, minlength=len(demand)).astype(float)
+    event_values = (
+        pd.to_numeric(user[column], errors="coerce").fillna(0).to_numpy()
+        if column in user
+        else np.ones(len(user))
+    )
+    return np.bincount(idx, weights=event_values, minlength=len(demand)).astype(float)
 
 
 @dataclass
@@ -238,6 +267,7 @@ class Study:
         Which boundary set.
     problems
         Problems found while loading the service registry.
+
     """
 
     bydeler: gpd.GeoDataFrame
@@ -268,7 +298,9 @@ class Study:
     @property
     def demand_xy(self) -> np.ndarray:
         """Demand point coordinates (n, 2), EPSG:25832."""
-        return np.column_stack([self.demand.geometry.x.to_numpy(), self.demand.geometry.y.to_numpy()])
+        return np.column_stack(
+            [self.demand.geometry.x.to_numpy(), self.demand.geometry.y.to_numpy()]
+        )
 
     def straight_engine(self) -> StraightLineEngine:
         """A straight-line engine over this study's demand points."""
@@ -300,12 +332,15 @@ def coverage_table(
         Candidate sites added to the services (they count in ``n_services`` and distances).
     weights
         Demand weights to use instead of residents (e.g. from :func:`spread_user_data`).
+    walk_speed_kmh
+        Walking speed used for minutes.
 
     Returns
     -------
     pandas.DataFrame
         See :func:`bydel_metrics`; ``attrs`` record every setting, the distance note and the
         population note, so exports can state them.
+
     """
     engine = engine or study.straight_engine()
     cats = list(categories) if categories else list(CATEGORIES)
@@ -318,7 +353,9 @@ def coverage_table(
     demand = study.demand
     if weights is not None:
         demand = demand.assign(weight=np.asarray(weights, dtype=float))
-    table = bydel_metrics(demand, nearest, services, study.bydeler, threshold_m, cats, walk_speed_kmh=walk_speed_kmh)
+    table = bydel_metrics(
+        demand, nearest, services, study.bydeler, threshold_m, cats, walk_speed_kmh=walk_speed_kmh
+    )
     table.attrs.update(
         distance_kind=engine.kind,
         distance_note=engine.note,
@@ -334,8 +371,12 @@ def coverage_table(
 def compare_tables(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFrame:
     """Per-bydel difference ``scenario - baseline`` for every numeric metric (``d_<metric>``)."""
     key = ["bydel_code", "bydel"]
-    numeric = [c for c in baseline.columns if c not in key and pd.api.types.is_numeric_dtype(baseline[c])]
-    merged = baseline[key + numeric].merge(scenario[key + numeric], on=key, suffixes=("_base", "_new"))
+    numeric = [
+        c for c in baseline.columns if c not in key and pd.api.types.is_numeric_dtype(baseline[c])
+    ]
+    merged = baseline[key + numeric].merge(
+        scenario[key + numeric], on=key, suffixes=("_base", "_new")
+    )
     out = merged[key].copy()
     for column in numeric:
         with np.errstate(invalid="ignore"):

@@ -66,6 +66,7 @@ def normalise_bydel(value: object) -> str | None:
     '030115'
     >>> normalise_bydel(30101)
     '030101'
+
     """
     if value is None:
         return None

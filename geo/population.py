@@ -1,4 +1,4 @@
-"""Residents per bydel, and how they are spread inside a bydel.
+r"""Residents per bydel, and how they are spread inside a bydel.
 
 The only population figures in the reference data are totals per bydel. Inside a bydel we know
 nothing more, so residents are spread **uniformly over the bydel polygon**: a square grid of
@@ -39,20 +39,21 @@ DISTRIBUTION_NOTE = (
 )
 
 
-def load_population(
-    year: int | None = None, data_dir: str | Path | None = None
-) -> pd.DataFrame:
+def load_population(year: int | None = None, data_dir: str | Path | None = None) -> pd.DataFrame:
     """Load registered residents per bydel.
 
     Parameters
     ----------
     year
         Which ``population_<year>_01_01`` column to use; the newest when ``None``.
+    data_dir
+        Reference-data directory (resolved by :func:`geo.settings.data_dir` when ``None``).
 
     Returns
     -------
     pandas.DataFrame
         ``bydel_code``, ``bydel``, ``population`` (int), with ``attrs["population_year"]``.
+
     """
     path = datasets.find_dataset("population", data_dir)
     raw = pd.read_csv(path, dtype={"bydel_code": str})
@@ -86,7 +87,7 @@ def demand_points(
     cell_m: float = settings.DEFAULT_CELL_M,
     mask: gpd.GeoSeries | None = None,
 ) -> gpd.GeoDataFrame:
-    """Spread each bydel's residents over its area as weighted demand points.
+    r"""Spread each bydel's residents over its area as weighted demand points.
 
     .. math::
 
@@ -108,6 +109,7 @@ def demand_points(
     geopandas.GeoDataFrame
         ``demand_id``, ``bydel_code``, ``weight`` (residents), ``geometry`` (points, EPSG:25832).
         ``attrs["unallocated"]`` holds residents of bydeler without a polygon (e.g. Marka).
+
     """
     minx, miny, maxx, maxy = bydeler.total_bounds
     xs = np.arange(np.floor(minx / cell_m) * cell_m, maxx + cell_m, cell_m)
@@ -117,13 +119,17 @@ def demand_points(
     grid = gpd.GeoDataFrame(geometry=cells, crs=bydeler.crs)
     areas = bydeler[["bydel_code", "geometry"]]
     if mask is not None and len(mask):
-        areas = gpd.overlay(areas, gpd.GeoDataFrame(geometry=mask.to_crs(bydeler.crs)), how="intersection")
+        areas = gpd.overlay(
+            areas, gpd.GeoDataFrame(geometry=mask.to_crs(bydeler.crs)), how="intersection"
+        )
     pieces = gpd.overlay(grid, areas, how="intersection", keep_geom_type=True)
     pieces = pieces[pieces.geometry.area > 1.0].copy()
     pieces["area"] = pieces.geometry.area
     pop = population.set_index("bydel_code")["population"]
     area_sum = pieces.groupby("bydel_code")["area"].transform("sum")
-    pieces["weight"] = pieces["bydel_code"].map(pop).fillna(0).to_numpy() * pieces["area"] / area_sum
+    pieces["weight"] = (
+        pieces["bydel_code"].map(pop).fillna(0).to_numpy() * pieces["area"] / area_sum
+    )
     points = gpd.GeoDataFrame(
         {
             "demand_id": np.arange(len(pieces)),

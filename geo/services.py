@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from geo import datasets, settings
-from geo.io import InputError, LoadResult, Problem, _short, points_from_columns, read_bytes
+from geo.io import InputError, LoadResult, Problem, _rownum, _short, points_from_columns, read_bytes
 
 CATEGORIES: dict[str, str] = {
     "brukerrom": "Brukerrom",
@@ -101,7 +101,15 @@ for _slug_key, _label in CATEGORIES.items():
     _CATEGORY_KEYS[_slug(_label).replace("-", "")] = _slug_key
     for _part in _label.split("/"):
         _CATEGORY_KEYS[_slug(_part).replace("-", "")] = _slug_key
-_CATEGORY_KEYS.update({"feltpleie": "helsetilbud", "substitusjon": "lasso", "lar": "lasso", "sproyterom": "brukerrom", "aktivitetshus": "moteplass"})
+_CATEGORY_KEYS.update(
+    {
+        "feltpleie": "helsetilbud",
+        "substitusjon": "lasso",
+        "lar": "lasso",
+        "sproyterom": "brukerrom",
+        "aktivitetshus": "moteplass",
+    }
+)
 
 
 def normalise_category(value: object) -> str | None:
@@ -118,9 +126,13 @@ def normalise_category(value: object) -> str | None:
 
 def empty_registry() -> gpd.GeoDataFrame:
     """An empty service registry with the full schema, in EPSG:25832."""
-    frame = pd.DataFrame({c: pd.Series(dtype=str) for c in SERVICE_COLUMNS if c not in ("lat", "lon")})
+    frame = pd.DataFrame(
+        {c: pd.Series(dtype=str) for c in SERVICE_COLUMNS if c not in ("lat", "lon")}
+    )
     frame["bydel_code"] = pd.Series(dtype=object)
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=settings.ANALYSIS_CRS), crs=settings.ANALYSIS_CRS)
+    return gpd.GeoDataFrame(
+        frame, geometry=gpd.GeoSeries([], crs=settings.ANALYSIS_CRS), crs=settings.ANALYSIS_CRS
+    )
 
 
 def validate_services(
@@ -147,9 +159,15 @@ def validate_services(
     LoadResult
         GeoDataFrame with :data:`SERVICE_COLUMNS` (minus lat/lon), ``category_label`` and
         ``geometry`` (EPSG:25832; empty where no coordinate is known).
+
     """
     problems: list[Problem] = []
-    raw = raw.rename(columns={c: _COLUMN_ALIASES.get(str(c).strip().lower(), str(c).strip().lower()) for c in raw.columns})
+    raw = raw.rename(
+        columns={
+            c: _COLUMN_ALIASES.get(str(c).strip().lower(), str(c).strip().lower())
+            for c in raw.columns
+        }
+    )
     missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
     if missing:
         raise InputError(
@@ -167,7 +185,15 @@ def validate_services(
         coord_problems: list[Problem] = []
     else:
         built, coord_problems, _ = points_from_columns(raw, file, require=require_coordinates)
-        points = built if built is not None else gpd.GeoDataFrame(raw.copy(), geometry=gpd.GeoSeries([None] * len(raw), index=raw.index), crs=settings.ANALYSIS_CRS)
+        points = (
+            built
+            if built is not None
+            else gpd.GeoDataFrame(
+                raw.copy(),
+                geometry=gpd.GeoSeries([None] * len(raw), index=raw.index),
+                crs=settings.ANALYSIS_CRS,
+            )
+        )
     problems += coord_problems
     keep = np.ones(len(points), dtype=bool)
     categories = []
@@ -176,7 +202,12 @@ def validate_services(
         if slug is None:
             keep[pos] = False
             problems.append(
-                Problem(file, int(row), "category", f"Ukjent kategori «{_short(value)}»; raden er hoppet over. Gyldige: {', '.join(CATEGORIES)}.")
+                Problem(
+                    file,
+                    _rownum(row),
+                    "category",
+                    f"Ukjent kategori «{_short(value)}»; raden er hoppet over. Gyldige: {', '.join(CATEGORIES)}.",
+                )
             )
         categories.append(slug)
     points["category"] = categories
@@ -184,8 +215,14 @@ def validate_services(
     for pos, (row, name) in enumerate(names.items()):
         if not name:
             keep[pos] = False
-            problems.append(Problem(file, int(row), "name", "Mangler navn; raden er hoppet over."))
-    ids = points["id"].astype(str).str.strip() if "id" in points.columns else pd.Series("", index=points.index)
+            problems.append(
+                Problem(file, _rownum(row), "name", "Mangler navn; raden er hoppet over.")
+            )
+    ids = (
+        points["id"].astype(str).str.strip()
+        if "id" in points.columns
+        else pd.Series("", index=points.index)
+    )
     ids = ids.where(ids != "", names.map(_slug))
     seen: dict[str, int] = {}
     for pos, (row, ident) in enumerate(ids.items()):
@@ -193,9 +230,16 @@ def validate_services(
             continue
         if ident in seen:
             keep[pos] = False
-            problems.append(Problem(file, int(row), "id", f"Id «{_short(ident)}» finnes allerede på rad {seen[ident]}; raden er hoppet over."))
+            problems.append(
+                Problem(
+                    file,
+                    _rownum(row),
+                    "id",
+                    f"Id «{_short(ident)}» finnes allerede på rad {seen[ident]}; raden er hoppet over.",
+                )
+            )
         else:
-            seen[ident] = int(row)
+            seen[ident] = _rownum(row)
     points["id"] = ids
     geoms = points.geometry
     no_coord = (geoms.isna() | geoms.is_empty).to_numpy()
@@ -204,16 +248,35 @@ def validate_services(
         if no_coord[pos] and keep[pos]:
             if require_coordinates:
                 keep[pos] = False
-                if int(row) not in outside and not any(p.row == int(row) for p in problems):
-                    problems.append(Problem(file, int(row), None, "Mangler koordinater; et kandidatsted må ha en plassering."))
-            elif int(row) in outside:
+                if _rownum(row) not in outside and not any(p.row == _rownum(row) for p in problems):
+                    problems.append(
+                        Problem(
+                            file,
+                            _rownum(row),
+                            None,
+                            "Mangler koordinater; et kandidatsted må ha en plassering.",
+                        )
+                    )
+            elif _rownum(row) in outside:
                 keep[pos] = False
-    quality = points["coord_quality"].astype(str).str.strip().str.lower() if "coord_quality" in points.columns else pd.Series("", index=points.index)
+    quality = (
+        points["coord_quality"].astype(str).str.strip().str.lower()
+        if "coord_quality" in points.columns
+        else pd.Series("", index=points.index)
+    )
     quality = quality.where(quality != "", default_quality)
     quality = quality.where(~no_coord, "mangler")
     for pos, (row, q) in enumerate(quality.items()):
         if keep[pos] and q not in COORD_QUALITIES:
-            problems.append(Problem(file, int(row), "coord_quality", f"Ukjent koordinatkvalitet «{_short(q)}»; satt til «{default_quality}».", "advarsel"))
+            problems.append(
+                Problem(
+                    file,
+                    _rownum(row),
+                    "coord_quality",
+                    f"Ukjent koordinatkvalitet «{_short(q)}»; satt til «{default_quality}».",
+                    "advarsel",
+                )
+            )
             quality.iloc[pos] = default_quality
     points["coord_quality"] = quality
     for column in SERVICE_COLUMNS:
@@ -221,21 +284,30 @@ def validate_services(
             points[column] = ""
     points["category_label"] = points["category"].map(CATEGORIES)
     columns = [c for c in SERVICE_COLUMNS if c not in ("lat", "lon")] + ["category_label"]
-    extra = [c for c in points.columns if c not in columns and c not in ("geometry", "lat", "lon", "x", "y")]
-    out = gpd.GeoDataFrame(points.loc[keep, columns + extra], geometry=points.geometry[keep], crs=settings.ANALYSIS_CRS)
+    extra = [
+        c
+        for c in points.columns
+        if c not in columns and c not in ("geometry", "lat", "lon", "x", "y")
+    ]
+    out = gpd.GeoDataFrame(
+        points.loc[keep, columns + extra], geometry=points.geometry[keep], crs=settings.ANALYSIS_CRS
+    )
     for column in columns:
         if column != "category":
             out[column] = out[column].fillna("").astype(str)
     return LoadResult(out, problems, "points", "EPSG:25832", len(raw))
 
 
-def read_services(source: str | Path | bytes, name: str | None = None, require_coordinates: bool = False) -> LoadResult:
+def read_services(
+    source: str | Path | bytes, name: str | None = None, require_coordinates: bool = False
+) -> LoadResult:
     """Read and validate a services or candidates file (CSV, XLSX, GeoJSON, GPKG, zipped SHP).
 
     Raises
     ------
     geo.io.InputError
         When the file cannot be used at all (wrong columns, not a table).
+
     """
     if isinstance(source, (bytes, bytearray)):
         data, file = bytes(source), name or "opplastet fil"
@@ -247,9 +319,15 @@ def read_services(source: str | Path | bytes, name: str | None = None, require_c
         data = path.read_bytes()
     raw, problems = read_bytes(data, file)
     if len(raw) == 0:
-        raise InputError(problems + [Problem(file, None, None, "Filen har overskrifter, men ingen datarader.")])
+        raise InputError(
+            [*problems, Problem(file, None, None, "Filen har overskrifter, men ingen datarader.")]
+        )
     if isinstance(raw, gpd.GeoDataFrame):
-        raw = raw.rename(columns=str.lower).set_geometry("geometry") if "geometry" in [str(c).lower() for c in raw.columns] else raw
+        raw = (
+            raw.rename(columns=str.lower).set_geometry("geometry")
+            if "geometry" in [str(c).lower() for c in raw.columns]
+            else raw
+        )
         if raw.crs is None or raw.crs.to_epsg() == 4979:
             raw = raw.set_crs(settings.DISPLAY_CRS, allow_override=True)
         raw = raw.to_crs(settings.ANALYSIS_CRS)
@@ -284,5 +362,9 @@ def site_xy(sites: gpd.GeoDataFrame) -> np.ndarray:
     """Coordinates (n, 2) in EPSG:25832 of located sites."""
     if len(sites) == 0:
         return np.empty((0, 2))
-    geoms = sites.geometry.to_crs(settings.ANALYSIS_CRS) if sites.crs != settings.ANALYSIS_CRS else sites.geometry
+    geoms = (
+        sites.geometry.to_crs(settings.ANALYSIS_CRS)
+        if sites.crs != settings.ANALYSIS_CRS
+        else sites.geometry
+    )
     return np.column_stack([geoms.x.to_numpy(), geoms.y.to_numpy()])

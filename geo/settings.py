@@ -58,6 +58,7 @@ def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     pathlib.Path
         The first candidate that exists. If none exists, the ``../shared/data`` path is returned
         anyway so that messages can say where data was expected.
+
     """
     for candidate in _data_dir_candidates(explicit):
         if candidate.is_dir():

@@ -16,7 +16,9 @@ from geo.population import load_population
 def data_dir():
     path = settings.data_dir()
     if not (path / "boundaries").is_dir():
-        pytest.fail(f"Reference data not found at {path}: place ../shared/data beside the checkout or set OSLO_COVERAGE_DATA")
+        pytest.fail(
+            f"Reference data not found at {path}: place ../shared/data beside the checkout or set OSLO_COVERAGE_DATA"
+        )
     return path
 
 

@@ -21,8 +21,12 @@ def test_delbydeler_97_and_nested_in_their_bydel(delbydeler, bydeler):
     assert delbydeler["delbydel_code"].is_unique
     assert set(delbydeler["bydel_code"]) == set(bydeler["bydel_code"])
     # Each delbydel lies (almost entirely) inside the bydel its code says.
-    joined = delbydeler.merge(bydeler[["bydel_code", "geometry"]].rename(columns={"geometry": "b"}), on="bydel_code")
-    inside = np.array([d.intersection(b).area / d.area for d, b in zip(joined.geometry, joined["b"], strict=True)])
+    joined = delbydeler.merge(
+        bydeler[["bydel_code", "geometry"]].rename(columns={"geometry": "b"}), on="bydel_code"
+    )
+    inside = np.array(
+        [d.intersection(b).area / d.area for d, b in zip(joined.geometry, joined["b"], strict=True)]
+    )
     assert (inside > 0.95).all()
     assert delbydeler.loc[delbydeler["delbydel_code"] == "0102", "delbydel"].item() == "Grønland"
 

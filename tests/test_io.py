@@ -17,7 +17,15 @@ def _write(tmp_path, name, data):
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("59,9127", 59.9127), ("597 000", 597000.0), ("597\u00a0000,5", 597000.5), ("1.234,5", 1234.5), ("1,234.5", 1234.5), ("-3", -3.0), ("", np.nan)],
+    [
+        ("59,9127", 59.9127),
+        ("597 000", 597000.0),
+        ("597\u00a0000,5", 597000.5),
+        ("1.234,5", 1234.5),
+        ("1,234.5", 1234.5),
+        ("-3", -3.0),
+        ("", np.nan),
+    ],
 )
 def test_parse_number(text, value):
     result = parse_number(text)
@@ -106,7 +114,9 @@ def test_xlsx_several_sheets(tmp_path):
     path = tmp_path / "bok.xlsx"
     with pd.ExcelWriter(path) as writer:
         pd.DataFrame().to_excel(writer, sheet_name="Forside", index=False)
-        pd.DataFrame({"navn": ["A"], "lat": [59.91], "lon": [10.75]}).to_excel(writer, sheet_name="Data", index=False)
+        pd.DataFrame({"navn": ["A"], "lat": [59.91], "lon": [10.75]}).to_excel(
+            writer, sheet_name="Data", index=False
+        )
         pd.DataFrame({"x": [1]}).to_excel(writer, sheet_name="Annet", index=False)
     result = read_any(path)
     assert len(result.frame) == 1
@@ -114,7 +124,11 @@ def test_xlsx_several_sheets(tmp_path):
 
 
 def test_zipped_shapefile_in_subfolder_without_prj(tmp_path):
-    gdf = gpd.GeoDataFrame({"navn": ["a", "b"]}, geometry=gpd.points_from_xy([597000, 598000], [6643000, 6644000]), crs=25832)
+    gdf = gpd.GeoDataFrame(
+        {"navn": ["a", "b"]},
+        geometry=gpd.points_from_xy([597000, 598000], [6643000, 6644000]),
+        crs=25832,
+    )
     folder = tmp_path / "shp"
     folder.mkdir()
     gdf.to_file(folder / "pts.shp")

@@ -4,7 +4,14 @@ import pandas as pd
 import pytest
 
 from geo.distance import StraightLineEngine
-from geo.metrics import CITY_CODE, bydel_metrics, compare_tables, coverage_table, spread_user_data, weighted_quantile
+from geo.metrics import (
+    CITY_CODE,
+    bydel_metrics,
+    compare_tables,
+    coverage_table,
+    spread_user_data,
+    weighted_quantile,
+)
 
 
 def test_weighted_quantile_by_hand():
@@ -19,7 +26,12 @@ def test_weighted_quantile_by_hand():
 def _two_bydel_case():
     bydeler = gpd.GeoDataFrame(
         {"bydel_code": ["030101", "030102"], "bydel": ["Gamle Oslo", "Grünerløkka"]},
-        geometry=gpd.GeoSeries.from_wkt(["POLYGON((0 0,1000 0,1000 1000,0 1000,0 0))", "POLYGON((1000 0,2000 0,2000 1000,1000 1000,1000 0))"]),
+        geometry=gpd.GeoSeries.from_wkt(
+            [
+                "POLYGON((0 0,1000 0,1000 1000,0 1000,0 0))",
+                "POLYGON((1000 0,2000 0,2000 1000,1000 1000,1000 0))",
+            ]
+        ),
         crs=25832,
     )
     demand = gpd.GeoDataFrame(
@@ -28,16 +40,22 @@ def _two_bydel_case():
         crs=25832,
     )
     services = gpd.GeoDataFrame(
-        {"id": ["s1"], "category": ["brukerrom"]}, geometry=gpd.points_from_xy([100], [500]), crs=25832
+        {"id": ["s1"], "category": ["brukerrom"]},
+        geometry=gpd.points_from_xy([100], [500]),
+        crs=25832,
     )
     return bydeler, demand, services
 
 
 def test_bydel_metrics_by_hand():
     bydeler, demand, services = _two_bydel_case()
-    nearest = StraightLineEngine(np.column_stack([demand.geometry.x, demand.geometry.y])).nearest(np.array([[100.0, 500.0]]))
+    nearest = StraightLineEngine(np.column_stack([demand.geometry.x, demand.geometry.y])).nearest(
+        np.array([[100.0, 500.0]])
+    )
     assert nearest.tolist() == [0, 800, 1000, 1800]
-    table = bydel_metrics(demand, nearest, services, bydeler, threshold_m=900).set_index("bydel_code")
+    table = bydel_metrics(demand, nearest, services, bydeler, threshold_m=900).set_index(
+        "bydel_code"
+    )
     go, gr, city = table.loc["030101"], table.loc["030102"], table.loc[CITY_CODE]
     assert go["population"] == 400 and gr["population"] == 400 and city["population"] == 800
     assert go["n_services"] == 1 and go["n_brukerrom"] == 1 and gr["n_services"] == 0
@@ -47,7 +65,9 @@ def test_bydel_metrics_by_hand():
     assert city["share_within_threshold"] == 0.5
     assert go["median_distance_m"] == 800  # weights 100 @0, 300 @800
     assert city["p90_distance_m"] == 1800
-    assert city["mean_distance_m"] == pytest.approx((0 * 100 + 800 * 300 + 1000 * 200 + 1800 * 200) / 800)
+    assert city["mean_distance_m"] == pytest.approx(
+        (0 * 100 + 800 * 300 + 1000 * 200 + 1800 * 200) / 800
+    )
     # LQ: all services in Gamle Oslo with half the people → 1.0 / 0.5 = 2.
     assert go["location_quotient"] == pytest.approx(2.0)
     assert gr["location_quotient"] == 0.0
@@ -59,11 +79,20 @@ def test_report_on_reference_data_has_every_metric(study):
     assert len(table) == 17
     assert table["bydel"].iloc[-1] == "Hele byen"
     # Resident total equals the population table (less Marka, which has no polygon).
-    assert table.loc[table["bydel_code"] == CITY_CODE, "population"].item() == pytest.approx(691_135 - 1_610)
+    assert table.loc[table["bydel_code"] == CITY_CODE, "population"].item() == pytest.approx(
+        691_135 - 1_610
+    )
     pop = study.population.set_index("bydel_code")["population"]
     for row in table.iloc[:-1].itertuples():
         assert row.population == pytest.approx(pop[row.bydel_code])
-    metrics = ["n_services", "services_per_10k", "share_within_threshold", "median_distance_m", "p90_distance_m", "location_quotient"]
+    metrics = [
+        "n_services",
+        "services_per_10k",
+        "share_within_threshold",
+        "median_distance_m",
+        "p90_distance_m",
+        "location_quotient",
+    ]
     assert table[metrics].notna().all().all()
     assert table.attrs["distance_kind"] == "straight"
     assert (table["share_within_threshold"].between(0, 1)).all()
@@ -74,15 +103,23 @@ def test_report_on_reference_data_has_every_metric(study):
 def test_candidate_at_known_point_counts_in_its_bydel_and_raises_coverage(study):
     base = coverage_table(study, ["brukerrom"])
     # Holmlia stasjon (59.8356 N, 10.7964 E) lies in Søndre Nordstrand.
-    candidate = gpd.GeoDataFrame({"id": ["k"], "name": ["Kandidat"], "category": ["brukerrom"]}, geometry=gpd.points_from_xy([10.7964], [59.8356]), crs=4326).to_crs(25832)
+    candidate = gpd.GeoDataFrame(
+        {"id": ["k"], "name": ["Kandidat"], "category": ["brukerrom"]},
+        geometry=gpd.points_from_xy([10.7964], [59.8356]),
+        crs=4326,
+    ).to_crs(25832)
     new = coverage_table(study, ["brukerrom"], extra_sites=candidate)
     diff = compare_tables(base, new).set_index("bydel_code")
     assert diff.loc["030115", "d_n_services"] == 1
     assert diff["d_n_services"].drop(["030115", CITY_CODE]).eq(0).all()
     # Uniform density: the gain is the 500 m disc's share of the bydel's area, π·0.5² / 20.1 km² ≈ 3.9 %.
     area_km2 = study.bydeler.set_index("bydel_code").loc["030115", "area_km2"]
-    assert diff.loc["030115", "d_share_within_threshold"] == pytest.approx(np.pi * 0.25 / area_km2, rel=0.1)
-    assert (diff["d_share_within_threshold"] >= -1e-12).all()  # adding a site never worsens coverage
+    assert diff.loc["030115", "d_share_within_threshold"] == pytest.approx(
+        np.pi * 0.25 / area_km2, rel=0.1
+    )
+    assert (
+        diff["d_share_within_threshold"] >= -1e-12
+    ).all()  # adding a site never worsens coverage
     assert (diff["d_median_distance_m"] <= 1e-9).all()
 
 

@@ -29,14 +29,16 @@ def test_normalise_bydel_resolves_variants(text, code):
     assert normalise_bydel(text) == code
 
 
-@pytest.mark.parametrize("text", ["", None, "Bergen", "030199", "99", 4.5, float("nan"), "Nordstrand øst"])
+@pytest.mark.parametrize(
+    "text", ["", None, "Bergen", "030199", "99", 4.5, float("nan"), "Nordstrand øst"]
+)
 def test_normalise_bydel_rejects_unknown(text):
     assert normalise_bydel(text) is None
 
 
 def test_codes_are_official_and_complete():
     assert len(BYDEL_CODES) == 17
-    assert list(BYDEL_CODES)[0] == "030101" and list(BYDEL_CODES)[-1] == "030117"
+    assert next(iter(BYDEL_CODES)) == "030101" and list(BYDEL_CODES)[-1] == "030117"
     assert bydel_name("030116") == "Sentrum"
 
 

@@ -30,7 +30,9 @@ def test_demand_weights_sum_to_each_bydel_population(bydeler, population):
 
 def test_demand_points_lie_inside_their_bydel(bydeler, population):
     demand = demand_points(bydeler, population, cell_m=500)
-    joined = demand.sjoin(bydeler[["bydel_code", "geometry"]], predicate="within", lsuffix="d", rsuffix="b")
+    joined = demand.sjoin(
+        bydeler[["bydel_code", "geometry"]], predicate="within", lsuffix="d", rsuffix="b"
+    )
     assert (joined["bydel_code_d"] == joined["bydel_code_b"]).all()
     assert len(joined) == len(demand)
 

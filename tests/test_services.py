@@ -2,7 +2,14 @@ import pandas as pd
 import pytest
 
 from geo.io import InputError
-from geo.services import CATEGORIES, SERVICE_COLUMNS, load_candidates, load_services, normalise_category, read_services
+from geo.services import (
+    CATEGORIES,
+    SERVICE_COLUMNS,
+    load_candidates,
+    load_services,
+    normalise_category,
+    read_services,
+)
 
 
 def test_registry_follows_schema_and_sources():
@@ -33,14 +40,27 @@ def test_example_candidates_are_labelled_fictitious():
     assert (result.frame["coord_quality"] == "fiktiv").all()
 
 
-@pytest.mark.parametrize(("label", "slug"), [("Sprøyteboks", "sproyteboks"), ("LASSO/substitusjon", "lasso"), ("helsetilbud/feltpleie", "helsetilbud"), ("Møteplass", "moteplass"), ("oppsøkende", "oppsokende"), ("BRUKERROM", "brukerrom")])
+@pytest.mark.parametrize(
+    ("label", "slug"),
+    [
+        ("Sprøyteboks", "sproyteboks"),
+        ("LASSO/substitusjon", "lasso"),
+        ("helsetilbud/feltpleie", "helsetilbud"),
+        ("Møteplass", "moteplass"),
+        ("oppsøkende", "oppsokende"),
+        ("BRUKERROM", "brukerrom"),
+    ],
+)
 def test_category_labels_resolve(label, slug):
     assert normalise_category(label) == slug
 
 
 def test_candidates_need_coordinates_and_unique_ids(tmp_path):
     path = tmp_path / "kandidater.csv"
-    path.write_text("id,name,category,lat,lon\nk1,A,brukerrom,59.91,10.75\nk1,B,brukerrom,59.92,10.76\nk3,C,brukerrom,,\nk4,D,sprøyteskap,59.93,10.77\n", encoding="utf-8")
+    path.write_text(
+        "id,name,category,lat,lon\nk1,A,brukerrom,59.91,10.75\nk1,B,brukerrom,59.92,10.76\nk3,C,brukerrom,,\nk4,D,sprøyteskap,59.93,10.77\n",
+        encoding="utf-8",
+    )
     result = load_candidates(path)
     assert result.frame["id"].tolist() == ["k1"]
     messages = {p.row: p.message for p in result.errors}
