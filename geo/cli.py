@@ -373,6 +373,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, KeyError) as exc:
         print(f"Feil: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # output piped into `head` and closed early
+        return EXIT_OK
 
 
 if __name__ == "__main__":

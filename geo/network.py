@@ -578,6 +578,15 @@ def multi_source_dijkstra(
     return dist[:n], source
 
 
+def map_positions(positions: np.ndarray, local: np.ndarray) -> np.ndarray:
+    """Translate local positions (``-1`` = none) into ``positions[local]``, keeping ``-1``."""
+    out = np.full(len(local), -1, dtype=np.int64)
+    found = local >= 0
+    if len(positions):
+        out[found] = np.asarray(positions, dtype=np.int64)[local[found]]
+    return out
+
+
 # ---------------------------------------------------------------------- the engine
 class NetworkEngine:
     """Walking distances from fixed demand points to any set of sites.
@@ -646,8 +655,7 @@ class NetworkEngine:
         dist, src = multi_source_dijkstra(
             self.network.csr, snap.node[usable], snap.snap_m[usable], limit=limit
         )
-        site = np.where(src >= 0, usable[np.maximum(src, 0)], -1)
-        return dist, site
+        return dist, map_positions(usable, src)
 
     def demand_from_nodes(
         self, node_dist: np.ndarray, node_site: np.ndarray

@@ -39,7 +39,7 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from geo import settings
-from geo.network import NetworkEngine, multi_source_dijkstra
+from geo.network import NetworkEngine, map_positions, multi_source_dijkstra
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -97,7 +97,7 @@ class _NetworkBackend:
     def full(self, sites: _Sites, active: np.ndarray) -> _State:
         use = np.flatnonzero(active & sites.usable)
         dist, src = multi_source_dijkstra(self.csr, sites.node[use], sites.offset[use])
-        return _State(dist, np.where(src >= 0, use[np.maximum(src, 0)], -1))
+        return _State(dist, map_positions(use, src))
 
     def add(self, state: _State, sites: _Sites, pos: int) -> None:
         r"""Add site ``pos``: bounded Dijkstra from its node, radius doubled until provably enough.
@@ -154,7 +154,7 @@ class _NetworkBackend:
         dist, src = multi_source_dijkstra(sub.tocsr(), src_local, src_offset)
         state.dist[area] = dist[: len(area)]
         origin = src[: len(area)]
-        state.site[area] = np.where(origin >= 0, src_site[np.maximum(origin, 0)], -1)
+        state.site[area] = map_positions(src_site, origin)
 
     def demand(self, state: _State) -> tuple[np.ndarray, np.ndarray]:
         return self.engine.demand_from_nodes(state.dist, state.site)
@@ -216,7 +216,7 @@ class _FullBackend:
         use = np.flatnonzero(active & sites.usable)
         dist, k = self.engine.nearest_with_index(sites.xy[use])
         k = np.asarray(k, dtype=np.int64)
-        return _State(np.asarray(dist, float), np.where(k >= 0, use[np.maximum(k, 0)], -1))
+        return _State(np.asarray(dist, float), map_positions(use, k))
 
     def add(self, state: _State, sites: _Sites, pos: int) -> None:
         """Nothing incremental: :meth:`WhatIf.scenario` recomputes with :meth:`full`."""
@@ -565,7 +565,7 @@ class WhatIf:
         # site positions → row positions in scenario_sites
         row_of = np.full(len(sites.xy), -1, dtype=np.int64)
         row_of[np.flatnonzero(active)] = np.arange(int(active.sum()))
-        nearest_row = np.where(nearest_pos >= 0, row_of[np.maximum(nearest_pos, 0)], -1)
+        nearest_row = map_positions(row_of, nearest_pos)
 
         from geo.metrics import compare_tables
 
