@@ -26,6 +26,8 @@ from geo.services import CATEGORIES
 
 EXTENSIONS = [
     "geo.network",
+    "geo.whatif",
+    "geo.access",
     "geo.siting",
     "geo.export",
     "geo.scenarios",

@@ -60,6 +60,7 @@ from geo import settings
 if TYPE_CHECKING:
     import geopandas as gpd
     import networkx as nx
+    import pandas as pd
 
     from geo.distance import DistanceEngine
 
@@ -87,6 +88,8 @@ NOTE_FALLBACK = (
 NOTE_OFF_NETWORK = (
     " {count} etterspørselspunkt ligger over {snap} m fra gangnettet og regnes som utilgjengelige."
 )
+
+NOTE_OFF_NETWORK_WALK = " {count} etterspørselspunkt ligger over {snap} m fra gangnettet; veien dit er regnet i luftlinje."
 
 # osmnx's own "walk" filter (osmnx/_overpass.py), applied to OSM XML extracts that were not
 # filtered on download.
@@ -450,6 +453,18 @@ class WalkNetwork:
         return cKDTree(self.xy)
 
     @cached_property
+    def lengths_cover_straight_line(self) -> bool:
+        """Whether every edge is at least as long as the straight line between its end nodes.
+
+        Then no path of length :math:`L` leaves the disc of radius :math:`L` around its start,
+        which lets searches work on a local subgraph (:meth:`NetworkEngine.within`).
+        """
+        chord = np.hypot(
+            self.x[self.edge_u] - self.x[self.edge_v], self.y[self.edge_u] - self.y[self.edge_v]
+        )
+        return bool(np.all(self.edge_length >= chord * (1 - 1e-9) - 1e-6))
+
+    @cached_property
     def max_incident_length(self) -> np.ndarray:
         """Longest edge at each node (0 for isolated nodes); bounds how far a search can leak."""
         out = np.zeros(self.n_nodes)
@@ -601,8 +616,13 @@ class NetworkEngine:
     demand_xy
         ``(n, 2)`` demand point coordinates in EPSG:25832.
     max_snap_m
-        Demand points and sites farther than this from the network are off the network: demand
-        points get ``inf`` (unreachable), sites are ignored.
+        Demand points and sites farther than this from the network are off the network. Sites
+        off the network are ignored (they reach nobody).
+    off_network
+        What off-network demand points get: ``"unreachable"`` (default) – ``inf``, i.e. never
+        within any threshold; ``"walk"`` – the straight walk to the nearest node is added like any
+        other snapping distance (useful when demand cells fall in parks or water by construction).
+        Either way the count is in :attr:`n_off_network` and in :attr:`note`.
 
     Notes
     -----
@@ -614,25 +634,32 @@ class NetworkEngine:
     kind = "network"
 
     def __init__(
-        self, network: WalkNetwork, demand_xy: np.ndarray, max_snap_m: float = DEFAULT_MAX_SNAP_M
+        self,
+        network: WalkNetwork,
+        demand_xy: np.ndarray,
+        max_snap_m: float = DEFAULT_MAX_SNAP_M,
+        off_network: str = "unreachable",
     ) -> None:
+        if off_network not in {"unreachable", "walk"}:
+            raise ValueError(
+                f"off_network må være «unreachable» eller «walk», ikke «{off_network}»."
+            )
         self.network = network
         self.max_snap_m = float(max_snap_m)
+        self.off_network = off_network
         self.demand_xy = np.asarray(demand_xy, dtype=float).reshape(-1, 2)
         snap = network.snap(self.demand_xy, self.max_snap_m)
         self.demand_node = snap.node
         self.demand_snap_m = snap.snap_m
-        self.demand_on_network = snap.on_network
+        self.n_off_network = int((~snap.on_network & np.isfinite(snap.snap_m)).sum())
+        """Number of demand points farther than ``max_snap_m`` from the network."""
+        self.demand_on_network = (
+            snap.on_network if off_network == "unreachable" else np.isfinite(snap.snap_m)
+        )
         self.note = NOTE_ENGINE
         if self.n_off_network:
-            self.note += NOTE_OFF_NETWORK.format(
-                count=self.n_off_network, snap=f"{self.max_snap_m:g}"
-            )
-
-    @property
-    def n_off_network(self) -> int:
-        """Number of demand points farther than ``max_snap_m`` from the network."""
-        return int((~self.demand_on_network).sum())
+            template = NOTE_OFF_NETWORK if off_network == "unreachable" else NOTE_OFF_NETWORK_WALK
+            self.note += template.format(count=self.n_off_network, snap=f"{self.max_snap_m:g}")
 
     def snap_sites(self, site_xy: np.ndarray) -> Snap:
         """Snap sites to the network with this engine's ``max_snap_m``."""
@@ -678,14 +705,25 @@ class NetworkEngine:
         return self.nearest_with_index(site_xy)[0]
 
     def within(
-        self, site_xy: np.ndarray, threshold_m: float, chunk_bytes: int = 64 * 2**20
+        self,
+        site_xy: np.ndarray,
+        threshold_m: float,
+        batch_size: int = 32,
+        chunk_bytes: int = 64 * 2**20,
     ) -> sp.csr_array:
-        """Sparse demand × site matrix of network distances up to ``threshold_m``.
+        r"""Sparse demand × site matrix of network distances up to ``threshold_m``.
 
-        One bounded Dijkstra per distinct site node (batched, compiled). As in
-        :meth:`geo.distance.StraightLineEngine.within`, a stored entry is the distance + 1e-9 (so
-        a zero distance stays stored): stored means within ``threshold_m``, missing means farther
-        or unreachable.
+        One bounded Dijkstra per distinct site node, run in compiled code on batches of nearby
+        sites. When every edge is at least as long as the straight line between its ends (true
+        for networks read from OSM, where lengths are measured along the geometry), a path of
+        length :math:`\le t` never leaves the disc of radius :math:`t` around its start, so each
+        batch searches only the subgraph induced by the nodes within :math:`t` (straight line) of
+        its sites – exact, and far cheaper than searching the whole city. Otherwise batches of
+        whole-graph searches are used (``chunk_bytes`` of memory each).
+
+        As in :meth:`geo.distance.StraightLineEngine.within`, a stored entry is the distance +
+        1e-9 (so a zero distance stays stored): stored means within ``threshold_m``, missing
+        means farther or unreachable.
 
         Parameters
         ----------
@@ -693,8 +731,10 @@ class NetworkEngine:
             ``(m, 2)`` site coordinates.
         threshold_m
             Largest distance kept, metres.
+        batch_size
+            Sites per local search.
         chunk_bytes
-            Memory used per batch of searches.
+            Memory per batch when whole-graph searches are needed.
 
         Returns
         -------
@@ -703,33 +743,52 @@ class NetworkEngine:
 
         """
         max_m = float(threshold_m)
+        net = self.network
         snap = self.snap_sites(site_xy)
         m = len(snap.node)
         n_demand = len(self.demand_xy)
         usable = np.flatnonzero(snap.on_network & (snap.snap_m <= max_m))
         unique_nodes, inverse = np.unique(snap.node[usable], return_inverse=True)
+        by_node = np.argsort(inverse, kind="stable")
+        first = np.searchsorted(inverse[by_node], np.arange(len(unique_nodes) + 1))
         demand_ok = np.flatnonzero(self.demand_on_network & (self.demand_snap_m <= max_m))
-        demand_nodes = self.demand_node[demand_ok]
-        batch = max(1, int(chunk_bytes // (8 * max(self.network.n_nodes, 1))))
+        local = net.lengths_cover_straight_line
+        if local:
+            cell = max(2.0 * max_m, 1.0)
+            ux, uy = net.x[unique_nodes], net.y[unique_nodes]
+            order = np.lexsort((np.floor(ux / cell), np.floor(uy / cell)))
+            size = max(1, int(batch_size))
+        else:
+            order = np.arange(len(unique_nodes))
+            size = max(1, int(chunk_bytes // (8 * max(net.n_nodes, 1))))
+        local_of = np.full(net.n_nodes, -1, dtype=np.int64)
         rows: list[np.ndarray] = []
         cols: list[np.ndarray] = []
         vals: list[np.ndarray] = []
-        # sites sharing a node share one search
-        site_of_unique: list[np.ndarray] = [[] for _ in range(len(unique_nodes))]  # type: ignore[misc]
-        for site_pos, u in zip(usable, inverse, strict=True):
-            site_of_unique[u].append(site_pos)  # type: ignore[attr-defined]
-        for start in range(0, len(unique_nodes), batch):
-            chunk = unique_nodes[start : start + batch]
-            node_dist = dijkstra(
-                self.network.csr, directed=True, indices=chunk.astype(np.int32), limit=max_m
+        for start in range(0, len(order), size):
+            batch = order[start : start + size]
+            nodes_batch = unique_nodes[batch]
+            if local:
+                ball = net.tree.query_ball_point(net.xy[nodes_batch], r=max_m, return_sorted=False)
+                sub_nodes = np.unique(np.concatenate([np.asarray(b, dtype=np.int64) for b in ball]))
+                graph = net.csr[sub_nodes][:, sub_nodes]
+                local_of[sub_nodes] = np.arange(len(sub_nodes))
+                sources = local_of[nodes_batch]
+                dem = demand_ok[local_of[self.demand_node[demand_ok]] >= 0]
+                dem_node = local_of[self.demand_node[dem]]
+                local_of[sub_nodes] = -1
+            else:
+                graph, sources = net.csr, nodes_batch
+                dem, dem_node = demand_ok, self.demand_node[demand_ok]
+            node_dist = np.atleast_2d(
+                dijkstra(graph, directed=True, indices=sources.astype(np.int32), limit=max_m)
             )
-            node_dist = np.atleast_2d(node_dist)
-            path = node_dist[:, demand_nodes] + self.demand_snap_m[demand_ok]
-            for k in range(len(chunk)):
-                for site_pos in site_of_unique[start + k]:
+            path = node_dist[:, dem_node] + self.demand_snap_m[dem]
+            for k, u in enumerate(batch):
+                for site_pos in usable[by_node[first[u] : first[u + 1]]]:
                     total = path[k] + snap.snap_m[site_pos]
                     hit = np.flatnonzero(total <= max_m)
-                    rows.append(demand_ok[hit])
+                    rows.append(dem[hit])
                     cols.append(np.full(len(hit), site_pos, dtype=np.int64))
                     vals.append(total[hit] + 1e-9)
         if rows:
@@ -737,11 +796,50 @@ class NetworkEngine:
         else:
             r = c = np.zeros(0, dtype=np.int64)
             v = np.zeros(0)
-        order = np.lexsort((c, r))
-        r, c, v = r[order], c[order], v[order]
+        order_rc = np.lexsort((c, r))
+        r, c, v = r[order_rc], c[order_rc], v[order_rc]
         indptr = np.zeros(n_demand + 1, dtype=np.int64)
         np.cumsum(np.bincount(r, minlength=n_demand), out=indptr[1:])
         return sp.csr_array((v, c, indptr), shape=(n_demand, m))
+
+
+def nearest_by_category(
+    engine: DistanceEngine,
+    services: gpd.GeoDataFrame,
+    categories: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Metres from every demand point to the nearest located service of each category.
+
+    One multi-source search per category (compiled Dijkstra for a :class:`NetworkEngine`, a
+    KD-tree for straight lines); ``inf`` where a category has no reachable service.
+
+    Parameters
+    ----------
+    engine
+        Any distance engine.
+    services
+        Service registry with ``category`` and point geometry.
+    categories
+        Categories to include; default every category present among located services.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per demand point, one column per category slug; ``attrs["distance_note"]``.
+
+    """
+    import pandas as pd
+
+    from geo.services import located, site_xy
+
+    placed = located(services)
+    cats = list(categories) if categories is not None else sorted(placed["category"].unique())
+    out = pd.DataFrame(
+        {cat: engine.nearest(site_xy(placed[placed["category"] == cat])) for cat in cats},
+        index=pd.RangeIndex(len(engine.demand_xy)),
+    )
+    out.attrs["distance_note"] = getattr(engine, "note", "")
+    return out
 
 
 # ---------------------------------------------------------------------- finding the network
@@ -818,17 +916,22 @@ def load_walk_network(
 
     """
     for folder in network_dirs(data_dir):
-        cache = folder / CACHE_NAME
         source = _find_source(folder) if folder.is_dir() else None
-        if cache.is_file() and (source is None or cache.stat().st_mtime >= source.stat().st_mtime):
-            try:
-                return WalkNetwork.load(cache)
-            except (OSError, ValueError, KeyError) as exc:
-                logger.warning("Gangnett-cachen %s kunne ikke leses: %s", cache, exc)
+        cache = folder / CACHE_NAME
+        target = cache if data_dir is not None else _cache_target(None)
+        # a cache made from this folder's source may live in the project's data/network
+        for candidate in dict.fromkeys([cache, target] if source is not None else [cache]):
+            if candidate.is_file() and (
+                source is None or candidate.stat().st_mtime >= source.stat().st_mtime
+            ):
+                try:
+                    return WalkNetwork.load(candidate)
+                except (OSError, ValueError, KeyError) as exc:
+                    logger.warning("Gangnett-cachen %s kunne ikke leses: %s", candidate, exc)
         if source is not None:
             net = _read_source(source, max_segment_m)
             if write_cache:
-                _try_save(net, cache if data_dir is not None else _cache_target(None))
+                _try_save(net, target)
             return net
     if allow_download:
         return WalkNetwork.load(download_walk_network(data_dir, max_segment_m=max_segment_m))
@@ -920,6 +1023,7 @@ def distance_engine(
     data_dir: str | Path | None = None,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
     speed_kmh: float = settings.DEFAULT_WALK_SPEED_KMH,
+    off_network: str = "unreachable",
 ) -> tuple[DistanceEngine, str]:
     """Return a distance engine and the note every output must show about it.
 
@@ -939,7 +1043,7 @@ def distance_engine(
         An already loaded network; default :func:`load_walk_network` (``data_dir``).
     data_dir
         Passed to :func:`load_walk_network`.
-    max_snap_m
+    max_snap_m, off_network
         See :class:`NetworkEngine`.
     speed_kmh
         Walking speed stated in the note.
@@ -963,13 +1067,13 @@ def distance_engine(
     if network is None:
         try:
             network = load_walk_network(data_dir)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, SyntaxError) as exc:  # SyntaxError: broken OSM XML
             network, reason = None, f"gangnettet kunne ikke leses: {exc}"
     if network is None:
         fallback = StraightLineEngine(demand_xy)
         fallback.note = NOTE_FALLBACK.format(speed=speed, reason=reason)
         return fallback, fallback.note
-    engine = NetworkEngine(network, demand_xy, max_snap_m=max_snap_m)
+    engine = NetworkEngine(network, demand_xy, max_snap_m=max_snap_m, off_network=off_network)
     engine.note = NOTE_NETWORK.format(speed=speed) + engine.note[len(NOTE_ENGINE) :]
     return engine, engine.note
 
@@ -979,13 +1083,18 @@ def _format_speed(speed_kmh: float) -> str:
 
 
 # ---------------------------------------------------------------------- isochrones
-def _reached_segments(network: WalkNetwork, node_dist: np.ndarray, radius: float) -> np.ndarray:
+def _reached_segments(
+    network: WalkNetwork, node_dist: np.ndarray, radius: float, edges: np.ndarray | None = None
+) -> np.ndarray:
     """Straight pieces of the network within ``radius`` of a source, as ``(k, 2, 2)`` coordinates.
 
     An edge reached from both ends is whole when the two reaches overlap; otherwise each end
-    contributes the piece it can still walk, ``radius - D(end)``.
+    contributes the piece it can still walk, ``radius - D(end)``. ``edges`` limits the work to
+    edges with a reached end (all edges when ``None``).
     """
-    u, v, w = network.edge_u, network.edge_v, network.edge_length
+    if edges is None:
+        edges = np.arange(network.n_edges)
+    u, v, w = network.edge_u[edges], network.edge_v[edges], network.edge_length[edges]
     reach_u = np.clip(radius - node_dist[u], 0.0, w)
     reach_v = np.clip(radius - node_dist[v], 0.0, w)
     reach_u = np.nan_to_num(reach_u, nan=0.0, neginf=0.0)
@@ -1068,6 +1177,7 @@ def isochrones(
     for k, (px, py) in enumerate(pts):
         offset = float(snap.snap_m[k])
         dist = np.full(network.n_nodes, np.inf)
+        touched = np.zeros(0, dtype=np.int64)
         if snap.on_network[k] and offset < radii[0]:
             dist = (
                 dijkstra(
@@ -1075,14 +1185,18 @@ def isochrones(
                 )
                 + offset
             )
+            reached = np.isfinite(dist)
+            touched = np.flatnonzero(reached[network.edge_u] | reached[network.edge_v])
         for radius in radii:
             geom = shapely.Polygon()
             if snap.on_network[k] and offset < radius:
-                segs = _reached_segments(network, dist, radius)
+                segs = _reached_segments(network, dist, radius, touched)
                 node_xy = network.xy[snap.node[k]]
                 access = np.array([[[px, py], node_xy]])
                 lines = shapely.linestrings(np.concatenate([segs, access], axis=0))
-                geom = shapely.buffer(shapely.multilinestrings(lines), buffer_m, quad_segs=4)
+                # buffering pieces one by one and then uniting is ~4× faster than buffering
+                # one big MultiLineString
+                geom = shapely.union_all(shapely.buffer(lines, buffer_m, quad_segs=3))
             records.append(
                 {
                     "site_id": ids[k],
@@ -1093,6 +1207,41 @@ def isochrones(
                 }
             )
     return gpd.GeoDataFrame(records, geometry="geometry", crs=settings.ANALYSIS_CRS)
+
+
+def service_areas(
+    engine: DistanceEngine,
+    site_xy: np.ndarray,
+    thresholds_m: Iterable[float] | None = None,
+    *,
+    minutes: Iterable[float] | None = None,
+    site_ids: Sequence[Any] | None = None,
+    speed_kmh: float = settings.DEFAULT_WALK_SPEED_KMH,
+    buffer_m: float = DEFAULT_ISOCHRONE_BUFFER_M,
+) -> gpd.GeoDataFrame:
+    """Service areas with whatever distance an engine measures: network isochrones or circles.
+
+    A :class:`NetworkEngine` gives :func:`isochrones`; any other engine gives
+    :func:`straight_isochrones` (``distance = "luftlinje"``). ``attrs["note"]`` carries the
+    engine's note (including a straight-line fallback) for maps and exports.
+    """
+    if isinstance(engine, NetworkEngine):
+        out = isochrones(
+            engine.network,
+            site_xy,
+            thresholds_m,
+            minutes=minutes,
+            site_ids=site_ids,
+            speed_kmh=speed_kmh,
+            buffer_m=buffer_m,
+            max_snap_m=engine.max_snap_m,
+        )
+    else:
+        out = straight_isochrones(
+            site_xy, thresholds_m, minutes=minutes, site_ids=site_ids, speed_kmh=speed_kmh
+        )
+    out.attrs["note"] = getattr(engine, "note", "")
+    return out
 
 
 def straight_isochrones(
@@ -1161,43 +1310,70 @@ def grid_network(
 
 
 # ---------------------------------------------------------------------- CLI
+def walking_engine(
+    demand_xy: np.ndarray,
+    data_dir: str | Path | None = None,
+    speed_kmh: float = settings.DEFAULT_WALK_SPEED_KMH,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    off_network: str = "unreachable",
+) -> DistanceEngine:
+    """Walking-network engine, or the straight-line fallback; ``engine.note`` says which.
+
+    Used by ``geo.cli.make_engine`` for ``--distance network``; see :func:`distance_engine`.
+    """
+    engine, _ = distance_engine(
+        demand_xy,
+        "network",
+        data_dir=data_dir,
+        max_snap_m=max_snap_m,
+        speed_kmh=speed_kmh,
+        off_network=off_network,
+    )
+    return engine
+
+
 def add_cli(subparsers: Any) -> None:
-    """Register ``network-cache`` and ``isochrones`` subcommands."""
+    """Register the ``network-cache`` and ``isochrones`` subcommands."""
     p = subparsers.add_parser(
         "network-cache",
-        help="Bygg gangnett-cachen (oslo_walk.npz) fra GraphML/OSM-fil eller nedlasting",
+        help="bygg gangnett-cachen (network/oslo_walk.npz) fra GraphML/OSM-fil eller nedlasting",
     )
-    p.add_argument("--data-dir", default=None, help="Mappe med network/-undermappe")
+    p.add_argument("--data-dir", help="mappe med network/-undermappe")
     p.add_argument(
-        "--download", action="store_true", help="Last ned fra OpenStreetMap (krever internett)"
+        "--download", action="store_true", help="last ned fra OpenStreetMap (krever internett)"
     )
-    p.set_defaults(handler=_cli_network_cache)
+    p.set_defaults(func=_cli_network_cache)
 
     q = subparsers.add_parser(
-        "isochrones", help="Gangavstandsområder rundt lokasjoner (GeoJSON/GPKG)"
+        "isochrones", help="gangavstandsområder rundt lokasjoner (GeoJSON eller GPKG)"
     )
-    q.add_argument("sites", help="Fil med lokasjoner (CSV/XLSX/GeoJSON/GPKG)")
-    q.add_argument("--meters", type=float, nargs="*", default=None, help="Terskler i meter")
-    q.add_argument("--minutes", type=float, nargs="*", default=None, help="Terskler i gangminutter")
+    q.add_argument(
+        "sites", help="fil med lokasjoner (CSV/XLSX/GeoJSON/GPKG, samme skjema som tilbud)"
+    )
+    q.add_argument("--meters", type=float, nargs="*", help="terskler i meter, f.eks. 500")
+    q.add_argument("--minutes", type=float, nargs="*", help="terskler i gangminutter, f.eks. 10 15")
     add_distance_arguments(q)
-    q.add_argument("--data-dir", default=None)
-    q.add_argument("--out", required=True, help="Utfil (.geojson eller .gpkg)")
-    q.set_defaults(handler=_cli_isochrones)
+    q.add_argument("--buffer", type=float, default=DEFAULT_ISOCHRONE_BUFFER_M, help="korridor (m)")
+    q.add_argument("--data-dir", help="mappe med network/-undermappe")
+    q.add_argument(
+        "--out", required=True, help="utfil (.geojson i EPSG:4326 eller .gpkg i EPSG:25832)"
+    )
+    q.set_defaults(func=_cli_isochrones)
 
 
 def add_distance_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--distance network|straight`` and ``--speed`` (for the lead's ``bydel-report``)."""
+    """Add ``--distance network|straight`` (default network) and ``--speed``."""
     parser.add_argument(
         "--distance",
         choices=["network", "straight"],
         default="network",
-        help="Gangnett (luftlinje med merknad hvis gangnett mangler) eller luftlinje",
+        help="gangnett (luftlinje med merknad hvis gangnett mangler) eller luftlinje",
     )
     parser.add_argument(
         "--speed",
         type=float,
         default=settings.DEFAULT_WALK_SPEED_KMH,
-        help="Ganghastighet i km/t (standard 4,5)",
+        help="ganghastighet i km/t (standard 4,5)",
     )
 
 
@@ -1210,43 +1386,46 @@ def _cli_network_cache(args: argparse.Namespace) -> int:
     if net is None:
         folders = ", ".join(str(p) for p in network_dirs(args.data_dir))
         print(f"Fant ikke gangnett i {folders}. Legg inn en OSM-fil eller bruk --download.")
-        return 1
+        return 2
     print(f"Gangnett: {net.describe()}")
     return 0
 
 
 def _cli_isochrones(args: argparse.Namespace) -> int:
-    from geo import io
+    from geo.services import load_candidates
 
-    try:
-        loaded = io.read_any(args.sites)
-    except io.InputError as exc:
-        print(exc)
-        return 2
+    loaded = load_candidates(args.sites)  # raises geo.io.InputError (exit 2) on unusable files
+    for problem in loaded.problems:
+        print(problem)
     frame = loaded.frame
-    if getattr(loaded, "problems", None):
-        for problem in loaded.problems:
-            print(problem)
-    if not hasattr(frame, "geometry"):
-        print(f"{args.sites}: fant ingen koordinater.")
-        return 2
-    frame = frame[~frame.geometry.is_empty & frame.geometry.notna()].to_crs(settings.ANALYSIS_CRS)
+    frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty].to_crs(settings.ANALYSIS_CRS)
     xy = np.column_stack([frame.geometry.x, frame.geometry.y])
-    ids = frame["name"].tolist() if "name" in frame.columns else list(range(len(frame)))
+    id_col = next((c for c in ("name", "id") if c in frame.columns), None)
+    ids = frame[id_col].tolist() if id_col else list(range(len(frame)))
+    speed = _format_speed(args.speed)
     network = load_walk_network(args.data_dir) if args.distance == "network" else None
     if network is None:
-        if args.distance == "network":
-            print(
-                NOTE_FALLBACK.format(speed=_format_speed(args.speed), reason="fant ikke gangnett")
-            )
+        note = (
+            NOTE_FALLBACK.format(speed=speed, reason="fant ikke gangnett")
+            if args.distance == "network"
+            else NOTE_STRAIGHT.format(speed=speed)
+        )
         out = straight_isochrones(
             xy, args.meters, minutes=args.minutes, site_ids=ids, speed_kmh=args.speed
         )
     else:
+        note = NOTE_NETWORK.format(speed=speed)
         out = isochrones(
-            network, xy, args.meters, minutes=args.minutes, site_ids=ids, speed_kmh=args.speed
+            network,
+            xy,
+            args.meters,
+            minutes=args.minutes,
+            site_ids=ids,
+            speed_kmh=args.speed,
+            buffer_m=args.buffer,
         )
-        print(NOTE_NETWORK.format(speed=_format_speed(args.speed)))
+    out["note"] = note
+    print(note)
     path = Path(args.out)
     if path.suffix == ".gpkg":
         out.to_file(path, driver="GPKG")

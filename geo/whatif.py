@@ -48,6 +48,14 @@ if TYPE_CHECKING:
 
 SCENARIO_NAME = "Scenario: ny lokasjon {n}"
 SCENARIO_NOTE = "Hypotetisk lokasjon i et scenario (ikke et eksisterende tilbud)."
+MOVED_NOTE = "Eksisterende tilbud flyttet til en hypotetisk lokasjon i et scenario."
+
+
+class UnknownSiteError(KeyError):
+    """A site id given to ``remove``/``move`` is not among the baseline sites."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "Ukjent lokasjon."
 
 
 # ---------------------------------------------------------------------- state and backends
@@ -389,6 +397,9 @@ class WhatIf:
     id_column
         Service column used to name sites in ``remove``/``move`` (default ``id``; the index when
         the column is missing).
+    table_attrs
+        Extra ``attrs`` stamped on every table (population note, boundary version …), so exports
+        can state them.
 
     """
 
@@ -404,6 +415,7 @@ class WhatIf:
         weight_column: str = "weight",
         walk_speed_kmh: float = settings.DEFAULT_WALK_SPEED_KMH,
         id_column: str = "id",
+        table_attrs: Mapping[str, Any] | None = None,
     ) -> None:
         from geo.metrics import with_bydel
         from geo.services import located, site_xy
@@ -419,6 +431,7 @@ class WhatIf:
         self.weight_column = weight_column
         self.walk_speed_kmh = walk_speed_kmh
         self.id_column = id_column
+        self.table_attrs = dict(table_attrs or {})
         # bydel of every service once, so a scenario only places its new sites
         self.services = (with_bydel(services, bydeler) if len(services) else services).reset_index(
             drop=True
@@ -456,6 +469,7 @@ class WhatIf:
             weight_column=self.weight_column,
             walk_speed_kmh=self.walk_speed_kmh,
         )
+        table.attrs.update(self.table_attrs)
         table.attrs.update(
             distance_kind=self.engine.kind, distance_note=getattr(self.engine, "note", "")
         )
@@ -465,7 +479,10 @@ class WhatIf:
         lookup = {sid: k for k, sid in enumerate(self._site_ids)}
         missing = [sid for sid in ids if sid not in lookup]
         if missing:
-            raise KeyError(f"Ukjent lokasjon: {', '.join(map(str, missing))}.")
+            raise UnknownSiteError(
+                f"Ukjent lokasjon: {', '.join(map(str, missing))}. Kjente: "
+                f"{', '.join(map(str, self._site_ids[:10]))}{' …' if len(self._site_ids) > 10 else ''}"
+            )
         return np.array([lookup[sid] for sid in ids], dtype=np.int64)
 
     def _new_rows(self, xy: np.ndarray, category: str) -> gpd.GeoDataFrame:
@@ -490,6 +507,24 @@ class WhatIf:
         rows["bydel_code"] = (
             assign_bydel(rows.geometry, self.bydeler).to_numpy() if len(rows) else []
         )
+        return rows
+
+    def _moved_rows(self, positions: np.ndarray, xy: np.ndarray) -> gpd.GeoDataFrame:
+        """Copies of moved sites at their new place, marked as hypothetical locations."""
+        import geopandas as gpd
+
+        from geo.boundaries import assign_bydel
+
+        rows = self._site_rows.iloc[positions].copy()
+        points = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=settings.ANALYSIS_CRS)
+        if rows.crs is not None and rows.crs != points.crs:
+            points = points.to_crs(rows.crs)
+        rows = rows.set_geometry(points.to_numpy())
+        if "name" in rows.columns:
+            rows["name"] = rows["name"].astype(str) + " (flyttet i scenario)"
+        rows["coord_quality"] = "fiktiv"
+        rows["note"] = MOVED_NOTE
+        rows["bydel_code"] = assign_bydel(rows.geometry, self.bydeler).to_numpy()
         return rows
 
     # -------------------------------------------------------------- scenarios
@@ -550,10 +585,12 @@ class WhatIf:
         nearest_m, nearest_pos = self._backend.demand(state)
 
         category = add_category or (self.categories[0] if self.categories else "annet")
-        new_rows = self._new_rows(new_xy, category)
-        if len(move):
-            moved_names = [f"Flyttet: {sid}" for sid in move]
-            new_rows.loc[new_rows.index[len(add_xy) :], "name"] = moved_names
+        new_rows = self._new_rows(add_xy, category)
+        if move:
+            new_rows = pd.concat(
+                [new_rows, self._moved_rows(self._positions(list(move)), moved_xy)],
+                ignore_index=True,
+            )
         keep_rows = self._site_rows.iloc[np.flatnonzero(active[: len(self._site_ids)])]
         drop_labels = self._site_rows.index[removed]
         services = self.services.drop(index=drop_labels)
@@ -567,10 +604,8 @@ class WhatIf:
         row_of[np.flatnonzero(active)] = np.arange(int(active.sum()))
         nearest_row = map_positions(row_of, nearest_pos)
 
-        from geo.metrics import compare_tables
-
         table = self._table(nearest_m, services)
-        diff = compare_tables(self.baseline, table)
+        diff = _difference(self.baseline, table)
         return ScenarioResult(
             table=table,
             diff=diff,
@@ -674,116 +709,150 @@ class WhatIf:
         return ranking
 
 
+def _difference(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFrame:
+    """:func:`geo.metrics.compare_tables`, vectorised for tables with the same rows (the usual case).
+
+    ``compare_tables`` merges on the keys, which costs more than the whole incremental update;
+    two tables from the same :class:`WhatIf` have identical bydel rows, so the difference is a
+    plain array subtraction with the same ``d_<metric>`` columns.
+    """
+    from geo.metrics import compare_tables
+
+    key = ["bydel_code", "bydel"]
+    if not baseline[key].equals(scenario[key]) or list(baseline.columns) != list(scenario.columns):
+        return compare_tables(baseline, scenario)
+    numeric = [
+        c for c in baseline.columns if c not in key and pd.api.types.is_numeric_dtype(baseline[c])
+    ]
+    out = baseline[key].reset_index(drop=True).copy()
+    with np.errstate(invalid="ignore"):
+        for column in numeric:
+            out[f"d_{column}"] = scenario[column].to_numpy() - baseline[column].to_numpy()
+    return out
+
+
 # ---------------------------------------------------------------------- CLI
 def add_cli(subparsers: Any) -> None:
     """Register the ``whatif`` and ``rank-candidates`` subcommands."""
-    from geo.network import add_distance_arguments
+    from geo.cli import add_common_analysis_args
 
     p = subparsers.add_parser(
-        "whatif", help="Legg til, flytt eller fjern lokasjoner og se endringen per bydel"
+        "whatif", help="legg til, flytt eller fjern lokasjoner og se endringen per bydel"
     )
-    p.add_argument("--add", nargs="*", default=[], metavar="X,Y", help="Ny lokasjon (EPSG:25832)")
+    add_common_analysis_args(p)
     p.add_argument(
-        "--remove", nargs="*", default=[], metavar="ID", help="Fjern tilbud med denne id"
+        "--add", nargs="*", default=[], metavar="X,Y", help="ny lokasjon (EPSG:25832 eller lat,lon)"
     )
-    p.add_argument("--move", nargs="*", default=[], metavar="ID=X,Y", help="Flytt tilbud")
-    _common_arguments(p)
-    add_distance_arguments(p)
-    p.set_defaults(handler=_cli_whatif)
+    p.add_argument(
+        "--remove", nargs="*", default=[], metavar="ID", help="fjern tilbud med denne id"
+    )
+    p.add_argument("--move", nargs="*", default=[], metavar="ID=X,Y", help="flytt tilbud")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--out", help="skriv scenariotabellen til fil")
+    p.set_defaults(func=_cli_whatif)
 
     q = subparsers.add_parser(
-        "rank-candidates", help="Ranger kandidatlokasjoner etter nye innbyggere innen terskel"
+        "rank-candidates",
+        help="ranger kandidatsteder (--candidates) etter nye innbyggere innen terskelen",
     )
-    q.add_argument("candidates", help="Fil med kandidater (CSV/XLSX/GeoJSON/GPKG)")
-    _common_arguments(q)
-    add_distance_arguments(q)
-    q.set_defaults(handler=_cli_rank)
+    add_common_analysis_args(q)
+    q.add_argument("--top", type=int, default=20, help="vis de N beste")
+    q.add_argument("--out", help="skriv hele rangeringen (med per bydel) til CSV")
+    q.set_defaults(func=_cli_rank)
 
 
-def _common_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--category", nargs="*", default=None, help="Kategorier som teller")
-    parser.add_argument(
-        "--threshold", type=float, default=settings.DEFAULT_THRESHOLD_M, help="Terskel i meter"
-    )
-    parser.add_argument("--data-dir", default=None)
-    parser.add_argument("--out", default=None, help="Skriv tabellen til CSV")
+def _parse_xy(text: str, option: str) -> tuple[float, float]:
+    """``X,Y`` in EPSG:25832, or ``lat,lon`` in WGS84 (recognised by its size)."""
+    from geo.io import InputError, Problem
 
-
-def _parse_xy(text: str) -> tuple[float, float]:
     parts = text.replace(";", ",").split(",")
-    if len(parts) != 2:
-        raise ValueError(f"«{text}» er ikke på formen X,Y (meter, EPSG:25832).")
-    return float(parts[0]), float(parts[1])
+    try:
+        a, b = (float(p) for p in parts)
+    except ValueError:
+        raise InputError(
+            Problem(option, None, None, f"«{text}» er ikke på formen X,Y eller lat,lon.")
+        ) from None
+    if abs(a) <= 90 and abs(b) <= 180:
+        import pyproj
+
+        to_utm = pyproj.Transformer.from_crs(
+            settings.DISPLAY_CRS, settings.ANALYSIS_CRS, always_xy=True
+        )
+        x, y = to_utm.transform(b, a)
+        return float(x), float(y)
+    return a, b
 
 
-def _whatif_from_args(args: argparse.Namespace) -> tuple[WhatIf, str]:
-    from geo.metrics import Study
-    from geo.network import distance_engine
+def _whatif_from_args(args: argparse.Namespace) -> WhatIf:
+    from geo.cli import build_study_and_engine, parse_categories, threshold_from_args, user_weights
 
-    study = Study.load(args.data_dir)
-    engine, note = distance_engine(
-        study.demand_xy, args.distance, data_dir=args.data_dir, speed_kmh=args.speed
-    )
-    whatif = WhatIf(
+    categories = parse_categories(args.categories)
+    threshold = threshold_from_args(args)
+    study, engine = build_study_and_engine(args)
+    weights = user_weights(study, args)
+    demand = study.demand if weights is None else study.demand.assign(weight=weights)
+    return WhatIf(
         engine,
-        study.demand,
+        demand,
         study.services,
         study.bydeler,
-        categories=args.category,
-        threshold_m=args.threshold,
+        categories=categories,
+        threshold_m=threshold,
         walk_speed_kmh=args.speed,
+        table_attrs={
+            "population_note": study.demand.attrs.get("note", ""),
+            "population_year": study.population.attrs.get("population_year"),
+            "boundary_version": study.boundary_version,
+            "unallocated": study.demand.attrs.get("unallocated", {}),
+            "weight_basis": "innbyggere" if weights is None else "brukerdata",
+        },
     )
-    return whatif, note
 
 
 def _cli_whatif(args: argparse.Namespace) -> int:
-    try:
-        add = [_parse_xy(t) for t in args.add]
-        move = {}
-        for item in args.move:
-            sid, _, xy = item.partition("=")
-            move[sid] = _parse_xy(xy)
-    except ValueError as exc:
-        print(exc)
-        return 2
-    whatif, note = _whatif_from_args(args)
-    try:
-        result = whatif.scenario(add=add or None, remove=args.remove, move=move)
-    except KeyError as exc:
-        print(exc.args[0])
-        return 2
-    print(note)
-    columns = [
-        "bydel",
-        "d_share_within_threshold",
-        "d_residents_within_threshold",
-        "d_median_distance_m",
-    ]
-    print(result.diff[[c for c in columns if c in result.diff.columns]].to_string(index=False))
-    if args.out:
-        result.table.merge(result.diff, on=["bydel_code", "bydel"]).to_csv(args.out, index=False)
+    from geo.cli import emit_table, settings_lines
+    from geo.services import load_candidates, site_xy
+
+    add = [_parse_xy(t, "--add") for t in args.add]
+    move = {}
+    for item in args.move:
+        sid, _, xy = item.partition("=")
+        move[sid] = _parse_xy(xy, "--move")
+    whatif = _whatif_from_args(args)
+    if args.candidates:
+        add += [tuple(p) for p in site_xy(load_candidates(args.candidates).frame)]
+    result = whatif.scenario(add=add or None, remove=args.remove, move=move)
+    emit_table(result.table, args.format, args.out)
+    if args.format == "table" and not args.out:
+        shown = ["bydel", "d_share_within_threshold", "d_residents_within_threshold"]
+        print("\nEndring fra dagens situasjon:")
+        print(result.diff[shown].to_string(index=False, float_format="{:.3f}".format))
+    elif args.out:
+        for line in settings_lines(result.table):
+            print(line)
     return 0
 
 
 def _cli_rank(args: argparse.Namespace) -> int:
-    from geo import io
+    from geo.cli import settings_lines
+    from geo.io import InputError, Problem
+    from geo.services import load_candidates, site_xy
 
-    try:
-        loaded = io.read_any(args.candidates)
-    except io.InputError as exc:
-        print(exc)
-        return 2
+    if not args.candidates:
+        raise InputError(Problem("--candidates", None, None, "Oppgi en fil med kandidatsteder."))
+    loaded = load_candidates(args.candidates)
+    for problem in loaded.problems:
+        print(problem)
     frame = loaded.frame
-    if not hasattr(frame, "geometry"):
-        print(f"{args.candidates}: fant ingen koordinater.")
-        return 2
-    frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty].to_crs(settings.ANALYSIS_CRS)
-    xy = np.column_stack([frame.geometry.x, frame.geometry.y])
     ids = frame["name"].tolist() if "name" in frame.columns else list(range(len(frame)))
-    whatif, note = _whatif_from_args(args)
-    ranking = whatif.rank_candidates(whatif.candidate_coverage(xy, ids))
-    print(note)
-    print(ranking.total.head(20).to_string(index=False))
+    whatif = _whatif_from_args(args)
+    ranking = whatif.rank_candidates(whatif.candidate_coverage(site_xy(frame), ids))
+    for line in settings_lines(whatif.baseline):
+        print(line)
+    print(
+        f"Forberedt på {ranking.attrs['precompute_s']:.2f} s, rangert på {ranking.elapsed_s * 1e3:.0f} ms."
+    )
+    print(ranking.total.head(args.top).to_string(index=False))
     if args.out:
         ranking.total.merge(ranking.by_bydel, on="candidate_id").to_csv(args.out, index=False)
     return 0

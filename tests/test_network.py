@@ -91,6 +91,12 @@ def test_off_network_demand_and_sites_are_unreachable_and_counted() -> None:
     assert np.all(np.isinf(far))
     # no sites at all
     assert np.all(np.isinf(engine.nearest(np.empty((0, 2)))))
+    # or: the 900 m to B0 is walked in a straight line, then B0→B1→B2→A2→A1 (400 m)
+    walk = gn.NetworkEngine(
+        net, np.array([pt(0, 0), pt(0, 1000)]), max_snap_m=300, off_network="walk"
+    )
+    assert walk.n_off_network == 1 and "luftlinje" in walk.note
+    np.testing.assert_allclose(walk.nearest(np.array([pt(100, 0)])), [100.0, 900.0 + 400.0])
 
 
 def test_disconnected_component_is_unreachable() -> None:
@@ -102,7 +108,9 @@ def test_disconnected_component_is_unreachable() -> None:
 
 
 def test_parallel_edges_keep_shortest_and_self_loops_drop() -> None:
-    net = gn.WalkNetwork.from_edges([0, 10], [0, 0], [0, 1, 0, 1], [1, 0, 1, 1], [30.0, 12.0, 50.0, 5.0])
+    net = gn.WalkNetwork.from_edges(
+        [0, 10], [0, 0], [0, 1, 0, 1], [1, 0, 1, 1], [30.0, 12.0, 50.0, 5.0]
+    )
     assert net.n_edges == 1
     assert net.edge_length[0] == pytest.approx(12.0)
     assert net.csr[0, 1] == pytest.approx(12.0) and net.csr[1, 0] == pytest.approx(12.0)
@@ -301,7 +309,9 @@ def test_osm_xml_is_filtered_projected_and_measured(tmp_path: Path, name: str) -
     assert engine.nearest(np.array([p1]))[0] == pytest.approx(expect, rel=1e-6)
     assert 200 < expect < 260  # ≈ 111 m + 112 m: a sanity check on the projection
     line = gn.NetworkEngine(net, np.array([p1]))
-    assert line.nearest(np.array([p3]))[0] == pytest.approx(np.hypot(*np.subtract(p3, p1)), rel=1e-6)
+    assert line.nearest(np.array([p3]))[0] == pytest.approx(
+        np.hypot(*np.subtract(p3, p1)), rel=1e-6
+    )
 
 
 def test_download_path_projects_and_caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -316,7 +326,9 @@ def test_download_path_projects_and_caches(tmp_path: Path, monkeypatch: pytest.M
         return lonlat
 
     monkeypatch.setattr(ox, "graph_from_polygon", fake_download)
-    path = gn.download_walk_network(tmp_path / "network" / gn.CACHE_NAME, polygon=shapely.box(10.7, 59.9, 10.8, 60.0))
+    path = gn.download_walk_network(
+        tmp_path / "network" / gn.CACHE_NAME, polygon=shapely.box(10.7, 59.9, 10.8, 60.0)
+    )
     assert calls == ["walk"]
     assert path.is_file() and (tmp_path / "network" / gn.GRAPHML_NAME).is_file()
     net = gn.WalkNetwork.load(path)
@@ -337,8 +349,12 @@ def test_download_failure_is_reported(tmp_path: Path, monkeypatch: pytest.Monkey
 
 def test_isochrone_on_a_line_is_cut_at_the_threshold() -> None:
     # a 1 km street along x with nodes every 100 m; site at x=0
-    net = gn.WalkNetwork.from_edges(np.arange(11) * 100.0 + X0, np.full(11, Y0), range(10), range(1, 11))
-    iso = gn.isochrones(net, np.array([pt(0, 0)]), [250.0], minutes=[10], buffer_m=20.0, site_ids=["A"])
+    net = gn.WalkNetwork.from_edges(
+        np.arange(11) * 100.0 + X0, np.full(11, Y0), range(10), range(1, 11)
+    )
+    iso = gn.isochrones(
+        net, np.array([pt(0, 0)]), [250.0], minutes=[10], buffer_m=20.0, site_ids=["A"]
+    )
     assert list(iso.columns) == ["site_id", "threshold_m", "minutes", "distance", "geometry"]
     assert iso.crs.to_epsg() == 25832
     assert iso["threshold_m"].tolist() == [750.0, 250.0]
@@ -370,3 +386,108 @@ def test_straight_isochrones_are_labelled_circles() -> None:
     iso = gn.straight_isochrones(np.array([pt(0, 0)]), [500.0])
     assert iso["distance"].tolist() == ["luftlinje"]
     assert iso.geometry.iloc[0].area == pytest.approx(np.pi * 500**2, rel=0.01)
+
+
+def test_cli_network_cache_and_isochrones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import geopandas as gpd
+
+    from geo.cli import main
+
+    assert main(["network-cache", "--data-dir", str(tmp_path)]) == 2
+    assert "Fant ikke gangnett" in capsys.readouterr().out
+    (tmp_path / "network").mkdir()
+    (tmp_path / "network" / "oslo.osm").write_text(OSM_FIXTURE, encoding="utf-8")
+    assert main(["network-cache", "--data-dir", str(tmp_path)]) == 0
+    assert "oslo.osm" in capsys.readouterr().out
+    sites = tmp_path / "sites.csv"
+    sites.write_text(
+        "id,name,category,lat,lon\nt1,Testpunkt (fiktivt),brukerrom,59.9130,10.7420\n",
+        encoding="utf-8",
+    )
+    out_file = tmp_path / "iso.geojson"
+    args = [
+        "isochrones",
+        str(sites),
+        "--meters",
+        "100",
+        "--data-dir",
+        str(tmp_path),
+        "--out",
+        str(out_file),
+    ]
+    assert main(args) == 0
+    assert "gangnettet" in capsys.readouterr().out
+    iso = gpd.read_file(out_file)
+    assert iso.crs.to_epsg() == 4326
+    assert iso["distance"].tolist() == ["gangnett"] and iso["site_id"].tolist() == [
+        "Testpunkt (fiktivt)"
+    ]
+    assert not iso.geometry.iloc[0].is_empty
+
+
+def test_nearest_by_category_runs_one_search_per_category() -> None:
+    import geopandas as gpd
+
+    net = river_town()
+    engine = gn.NetworkEngine(net, np.array([pt(0, 100), pt(200, 0)]))
+    services = gpd.GeoDataFrame(
+        {"category": ["brukerrom", "lasso", "lasso"]},
+        geometry=gpd.points_from_xy([X0, X0 + 200, X0 + 100], [Y0, Y0 + 100, Y0 + 5000]),
+        crs="EPSG:25832",
+    )
+    table = gn.nearest_by_category(engine, services)
+    assert list(table.columns) == ["brukerrom", "lasso"]
+    # B0 → A0 round the river 500 m; A2 → A0 200 m; B0 → B2 200 m; A2 → B2 100 m
+    np.testing.assert_allclose(table["brukerrom"], [500.0, 200.0])
+    np.testing.assert_allclose(table["lasso"], [200.0, 100.0])
+    empty = gn.nearest_by_category(engine, services, ["sproyteboks"])
+    assert np.all(np.isinf(empty["sproyteboks"]))
+
+
+def test_within_local_subgraphs_equal_whole_graph_search() -> None:
+    rng = np.random.default_rng(11)
+    grid = gn.grid_network(30, 30, spacing_m=40.0, origin=(X0, Y0))
+    keep = rng.random(grid.n_edges) > 0.3
+    lengths = grid.edge_length[keep] * rng.uniform(1.0, 1.4, keep.sum())
+    net = gn.WalkNetwork.from_edges(grid.x, grid.y, grid.edge_u[keep], grid.edge_v[keep], lengths)
+    assert net.lengths_cover_straight_line
+    demand = np.c_[X0 + rng.uniform(0, 1160, 300), Y0 + rng.uniform(0, 1160, 300)]
+    sites = np.c_[X0 + rng.uniform(0, 1160, 70), Y0 + rng.uniform(0, 1160, 70)]
+    local = gn.NetworkEngine(net, demand, max_snap_m=60).within(sites, 250.0, batch_size=7)
+    net.__dict__["lengths_cover_straight_line"] = False  # force whole-graph searches
+    whole = gn.NetworkEngine(net, demand, max_snap_m=60).within(sites, 250.0)
+    assert local.nnz == whole.nnz > 100
+    np.testing.assert_allclose(local.toarray(), whole.toarray(), atol=1e-9)
+
+
+def test_within_with_a_shortcut_shorter_than_the_crow_flies() -> None:
+    # a 'tunnel' edge declared 10 m long between nodes 400 m apart: local discs would miss it
+    net = gn.WalkNetwork.from_edges(
+        [X0, X0 + 400, X0 + 420], [Y0, Y0, Y0], [0, 1], [1, 2], [10.0, 20.0]
+    )
+    assert not net.lengths_cover_straight_line
+    engine = gn.NetworkEngine(net, np.array([pt(420, 0)]))
+    m = engine.within(np.array([pt(0, 0)]), 50.0)
+    assert m[0, 0] == pytest.approx(30.0)
+
+
+def test_broken_osm_file_falls_back_with_reason(tmp_path: Path) -> None:
+    (tmp_path / "network").mkdir()
+    (tmp_path / "network" / "oslo.osm").write_text("<osm><node id='1'", encoding="utf-8")
+    engine, note = gn.distance_engine(np.array([pt(0, 0)]), data_dir=tmp_path)
+    assert engine.kind == "straight"
+    assert note.startswith("Gangnett ikke tilgjengelig") and "kunne ikke leses" in note
+
+
+def test_service_areas_follow_the_engine() -> None:
+    net = river_town()
+    demand = np.array([pt(0, 0)])
+    walk = gn.service_areas(gn.NetworkEngine(net, demand), np.array([pt(0, 0)]), [150.0])
+    air = gn.service_areas(StraightLineEngine(demand), np.array([pt(0, 0)]), [150.0])
+    assert walk["distance"].tolist() == ["gangnett"] and air["distance"].tolist() == ["luftlinje"]
+    # the circle crosses the river to B0 (100 m away); the walking area does not
+    assert air.geometry.iloc[0].contains(shapely.Point(X0, Y0 + 100))
+    assert not walk.geometry.iloc[0].contains(shapely.Point(X0, Y0 + 100))
+    assert "gangnett" in walk.attrs["note"]
