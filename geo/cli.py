@@ -117,27 +117,15 @@ def threshold_from_args(args: argparse.Namespace) -> float:
 
 
 def build_study_and_engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """Load the study (reference data + services) and the distance engine the options ask for."""
+    """Load the study (reference data + services) and the distance engine the options ask for.
+
+    ``--distance network`` falls back to straight line when no walking network is available; the
+    engine's ``note`` says so in every output.
+    """
     from geo.metrics import Study
 
     study = Study.load(args.data_dir, args.boundary_version, args.services, cell_m=args.cell)
-    engine = make_engine(study, args.distance, args.speed, args.data_dir)
-    return study, engine
-
-
-def make_engine(study, kind: str, speed_kmh: float, data_dir: str | None = None):  # type: ignore[no-untyped-def]
-    """Distance engine for a study: walking network if asked for and available, else straight line.
-
-    A fallback to straight line is recorded in the engine's ``note`` so every output shows it.
-    """
-    engine = study.straight_engine()
-    if kind == "network":
-        try:
-            network = import_module("geo.network")
-            engine = network.walking_engine(study.demand_xy, data_dir=data_dir, speed_kmh=speed_kmh)
-        except (ImportError, AttributeError):
-            engine.note = "Gangnett ikke tilgjengelig i denne versjonen – avstander er luftlinje."
-    return engine
+    return study.with_engine(args.distance, args.speed, args.data_dir)
 
 
 def user_weights(study, args: argparse.Namespace) -> np.ndarray | None:  # type: ignore[no-untyped-def]

@@ -302,6 +302,47 @@ class Study:
             [self.demand.geometry.x.to_numpy(), self.demand.geometry.y.to_numpy()]
         )
 
+    def with_engine(
+        self,
+        distance: str = "straight",
+        speed_kmh: float = settings.DEFAULT_WALK_SPEED_KMH,
+        data_dir: str | Path | None = None,
+    ) -> tuple[Study, DistanceEngine]:
+        """Return the study and a distance engine of the asked kind (``"straight"``/``"network"``).
+
+        With a walking network, demand cells that no path comes near are dropped and their
+        residents re-spread inside the bydel (:func:`geo.population.restrict_demand`), so that
+        water and forest don't count as unreachable residents. Without a network the engine falls
+        back to straight line, and its ``note`` says so.
+        """
+        if distance != "network":
+            return self, self.straight_engine()
+        from geo import network as _network
+        from geo.population import restrict_demand
+
+        engine, _ = _network.distance_engine(
+            self.demand_xy, "network", data_dir=data_dir, speed_kmh=speed_kmh
+        )
+        on_network = getattr(engine, "demand_on_network", None)
+        if engine.kind != "network" or on_network is None or on_network.all():
+            return self, engine
+        demand = restrict_demand(self.demand, on_network, getattr(engine, "max_snap_m", 0.0))
+        study = Study(
+            self.bydeler,
+            self.population,
+            demand,
+            self.services,
+            self.boundary_version,
+            self.problems,
+        )
+        network_engine, _ = _network.distance_engine(
+            study.demand_xy,
+            "network",
+            network=engine.network,
+            speed_kmh=speed_kmh,  # type: ignore[attr-defined]
+        )
+        return study, network_engine
+
     def straight_engine(self) -> StraightLineEngine:
         """A straight-line engine over this study's demand points."""
         return StraightLineEngine(self.demand_xy)

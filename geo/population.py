@@ -144,3 +144,43 @@ def demand_points(
     points.attrs["note"] = DISTRIBUTION_NOTE.format(cell=cell_m)
     points.attrs["cell_m"] = cell_m
     return points.reset_index(drop=True)
+
+
+RESTRICT_NOTE = (
+    " {dropped} ruter lenger enn {snap:.0f} m fra gangnettet (sjø, skog, store parker) er tatt ut, "
+    "og bydelens innbyggere er fordelt på de øvrige."
+)
+
+
+def restrict_demand(demand: gpd.GeoDataFrame, keep: np.ndarray, snap_m: float) -> gpd.GeoDataFrame:
+    r"""Drop demand points (e.g. off the walking network) and re-spread each bydel's residents.
+
+    With a walking network, cells that no path comes near are water, forest or large parks; moving
+    their residents to the remaining cells of the same bydel is a better guess than keeping them:
+
+    .. math::
+
+        w'_i = w_i \cdot \frac{\sum_{j \in b} w_j}{\sum_{j \in b,\ kept} w_j}
+
+    A bydel with no kept point keeps all its points (never loses its residents).
+    """
+    keep = np.asarray(keep, dtype=bool).copy()
+    codes = demand["bydel_code"].to_numpy()
+    for code in np.unique(codes):
+        in_bydel = codes == code
+        if not keep[in_bydel].any():
+            keep[in_bydel] = True
+    total = demand.groupby("bydel_code")["weight"].sum()
+    out = demand[keep].copy()
+    kept_total = out.groupby("bydel_code")["weight"].sum()
+    scale = (total / kept_total).reindex(out["bydel_code"]).to_numpy()
+    out["weight"] = out["weight"].to_numpy() * scale
+    out = out.reset_index(drop=True)
+    out["demand_id"] = np.arange(len(out))
+    out.attrs = dict(demand.attrs)
+    dropped = int((~keep).sum())
+    if dropped:
+        out.attrs["note"] = demand.attrs.get("note", "") + RESTRICT_NOTE.format(
+            dropped=dropped, snap=snap_m
+        )
+    return out

@@ -45,3 +45,39 @@ def test_uniform_density_within_a_bydel(bydeler, population):
     area = bydeler.loc[bydeler["bydel_code"] == "030103"].area.item()
     assert sagene["weight"].max() == pytest.approx(45_089 * 250 * 250 / area, rel=1e-6)
     assert full.sum() > 20
+
+
+def test_restrict_demand_respreads_within_bydel(study):
+    from geo.population import restrict_demand
+
+    demand = study.demand
+    # Keep only points east of x = 598 000: bydeler split by that line keep their totals.
+    keep = demand.geometry.x.to_numpy() > 598_000
+    out = restrict_demand(demand, keep, 300)
+    before = demand.groupby("bydel_code")["weight"].sum()
+    after = out.groupby("bydel_code")["weight"].sum()
+    assert after.to_dict() == pytest.approx(before.to_dict())
+    # Frogner lies wholly west of the line: it keeps all its points rather than losing its residents.
+    frogner = "030105"
+    assert (out["bydel_code"] == frogner).sum() == (demand["bydel_code"] == frogner).sum()
+    assert len(out) < len(demand)
+    assert "gangnettet" in out.attrs["note"]
+
+
+def test_study_with_network_engine_drops_cells_far_from_streets(study, tmp_path):
+    from geo.network import grid_network
+
+    # A synthetic 200 m street grid over part of the inner city (not Oslo's streets: a test fixture).
+    net = grid_network(26, 31, spacing_m=200, origin=(595_000, 6_642_000))
+    net.save(tmp_path / "network" / "oslo_walk.npz")
+    restricted, engine = study.with_engine("network", data_dir=tmp_path)
+    assert engine.kind == "network"
+    assert len(restricted.demand) < len(study.demand)
+    assert restricted.demand["weight"].sum() == pytest.approx(study.demand["weight"].sum())
+    assert engine.n_off_network == 0  # every kept cell is near a street
+    # Without a network the study falls back to straight line, and says so.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    same, fallback = study.with_engine("network", data_dir=empty)
+    assert fallback.kind == "straight" and "luftlinje" in fallback.note
+    assert same is study
