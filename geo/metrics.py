@@ -338,8 +338,8 @@ class Study:
         network_engine, _ = _network.distance_engine(
             study.demand_xy,
             "network",
-            network=engine.network,
-            speed_kmh=speed_kmh,  # type: ignore[attr-defined]
+            network=getattr(engine, "network", None),
+            speed_kmh=speed_kmh,
         )
         return study, network_engine
 
