@@ -47,11 +47,6 @@ from pyproj import Transformer
 from geo import settings
 from geo.datasets import DATASETS
 
-try:  # the app developer's palette, when geo/maps.py exists
-    from geo.maps import OSLO_PALETTE as _APP_PALETTE  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - depends on the other module being present
-    _APP_PALETTE = None
-
 OSLO_PALETTE: dict[str, str] = {
     "dark_blue": "#2a2859",
     "blue": "#6fe9ff",
@@ -63,8 +58,6 @@ OSLO_PALETTE: dict[str, str] = {
     "beige": "#f8f0dd",
 }
 """Oslo kommune's design palette (Oslo Punkt)."""
-if isinstance(_APP_PALETTE, dict):
-    OSLO_PALETTE.update({k: v for k, v in _APP_PALETTE.items() if k in OSLO_PALETTE})
 
 INK = OSLO_PALETTE["dark_blue"]
 FONT_FAMILY = "DejaVu Sans"

@@ -162,26 +162,76 @@ def max_rows() -> int:
         return DEFAULT_MAX_ROWS
 
 
-def decode_text(data: bytes, file: str) -> tuple[str, list[Problem]]:
-    """Decode CSV bytes: UTF-8 (with or without BOM, also UTF-16 with BOM) or Windows-1252.
+_SNIFF_CHARS = 65_536
+"""Only the start of a file is used to guess its delimiter (the csv sniffer is slow on long lines)."""
 
-    Returns the text and a warning when Windows-1252 was assumed.
+MAX_COLUMNS = 1_000
+MAX_HEADER_CHARS = 100_000
+
+
+def _looks_like_utf16(head: bytes) -> str | None:
+    """Return ``"utf-16-le"``/``"utf-16-be"`` for UTF-16 text without a BOM, else ``None``."""
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def _binary_error(file: str) -> InputError:
+    return InputError(
+        Problem(
+            file,
+            None,
+            None,
+            "Filen ser ut til å være binær, ikke tekst/CSV. Lagre den som CSV (UTF-8).",
+        )
+    )
+
+
+def decode_text(data: bytes, file: str) -> tuple[str, list[Problem]]:
+    """Decode CSV bytes: UTF-8 (with or without BOM), UTF-16 (with or without BOM) or Windows-1252.
+
+    Binary content (many NUL or control bytes) is refused. A few stray NUL bytes in an otherwise
+    readable text are removed with a warning. Returns the text and any warnings (for example when
+    Windows-1252 was assumed).
     """
+    problems: list[Problem] = []
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), []
+        try:
+            return data.decode("utf-16"), problems
+        except UnicodeDecodeError:
+            raise _binary_error(file) from None
+    head = data[:_SNIFF_CHARS]
+    utf16 = _looks_like_utf16(head) if b"\x00" in head else None
+    if utf16 is not None:
+        try:
+            return data.decode(utf16), problems
+        except UnicodeDecodeError:
+            raise _binary_error(file) from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    if b"\x00" in data[:4096]:
-        raise InputError(
+        head = data[:_SNIFF_CHARS]
+    control = sum(head.count(bytes([c])) for c in range(32) if c not in (9, 10, 13))
+    if head.count(0) > len(head) / 100 or control > len(head) / 20:
+        raise _binary_error(file)
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        problems.append(
             Problem(
                 file,
+                line,
                 None,
-                None,
-                "Filen ser ut til å være binær, ikke tekst/CSV. Lagre den som CSV (UTF-8).",
+                "Filen inneholder NUL-tegn (tegnkode 0); de er fjernet. Lagre filen på nytt som CSV (UTF-8).",
+                "advarsel",
             )
         )
+        data = data.replace(b"\x00", b"")
     try:
-        return data.decode("utf-8"), []
+        return data.decode("utf-8"), problems
     except UnicodeDecodeError as exc:
         # A file that is mostly UTF-8 with a few Windows-1252 bytes is "mixed": say where.
         try:
@@ -196,18 +246,56 @@ def decode_text(data: bytes, file: str) -> tuple[str, list[Problem]]:
             if has_utf8_multibyte
             else "Filen er ikke UTF-8; lest som Windows-1252 (vanlig fra Excel)."
         )
-        return text, [Problem(file, None, None, msg, "advarsel")]
+        return text, [*problems, Problem(file, None, None, msg, "advarsel")]
+
+
+_DELIMITERS = (";", ",", "\t", "|")
+
+
+def _field_counts(sample: str, delimiter: str, truncated: bool) -> list[int]:
+    """Number of fields per record in ``sample`` (quote-aware); the cut last record is left out."""
+    counts: list[int] = []
+    try:
+        for record in csv.reader(_stdio.StringIO(sample), delimiter=delimiter):
+            if record:
+                counts.append(len(record))
+            if len(counts) > 200:
+                break
+    except csv.Error:
+        pass
+    if truncated and len(counts) > 1:
+        counts = counts[:-1]
+    return counts
+
+
+def _sniff(text: str) -> tuple[str, list[int]]:
+    """Choose the delimiter whose header splits into most fields that the rows agree with.
+
+    Returns the delimiter and the field counts (header first) it gives on the start of the file.
+    """
+    sample = text[:_SNIFF_CHARS]
+    truncated = len(text) > _SNIFF_CHARS
+    best: tuple[float, int, int] | None = None
+    chosen, chosen_counts = ",", _field_counts(sample, ",", truncated)
+    for order, delimiter in enumerate(_DELIMITERS):
+        counts = _field_counts(sample, delimiter, truncated)
+        if not counts or counts[0] < 2:
+            continue
+        rows = counts[1:]
+        agree = sum(c == counts[0] for c in rows) / len(rows) if rows else 1.0
+        score = (agree, counts[0], -order)
+        if best is None or score > best:
+            best, chosen, chosen_counts = score, delimiter, counts
+    return chosen, chosen_counts
 
 
 def sniff_delimiter(text: str) -> str:
-    """Guess the delimiter (``;``, ``,``, tab or ``|``) from the first lines, quote-aware."""
-    sample = "\n".join(text.splitlines()[:20])
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=";,\t|").delimiter
-    except csv.Error:
-        header = text.splitlines()[0] if text else ""
-        counts = {d: header.count(d) for d in ";,\t|"}
-        return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+    """Guess the delimiter (``;``, ``,``, tab or ``|``) from the start of the text, quote-aware.
+
+    The delimiter that splits the header into the most fields wins, provided the data rows
+    agree with it; ties go to ``;`` (the Norwegian Excel default), then ``,``, tab and ``|``.
+    """
+    return _sniff(text)[0]
 
 
 def read_csv_bytes(data: bytes, file: str) -> tuple[pd.DataFrame, list[Problem]]:
@@ -215,7 +303,53 @@ def read_csv_bytes(data: bytes, file: str) -> tuple[pd.DataFrame, list[Problem]]
     text, problems = decode_text(data, file)
     if not text.strip():
         raise InputError(Problem(file, None, None, "Filen er tom."))
-    delimiter = sniff_delimiter(text)
+    text = text.lstrip("\ufeff")
+    if "\n" not in text and "\r" in text:  # old Mac line endings
+        text = text.replace("\r", "\n")
+    first_break = text.find("\n")
+    header_len = len(text) if first_break < 0 else first_break
+    if header_len > MAX_HEADER_CHARS:
+        raise InputError(
+            Problem(
+                file,
+                1,
+                None,
+                f"Første linje er {header_len:,} tegn lang".replace(",", " ")
+                + ". Dette ser ikke ut som en tabell med overskrifter; lagre filen som CSV med én rad per linje.",
+            )
+        )
+    delimiter, counts = _sniff(text)
+    if counts and counts[0] > MAX_COLUMNS:
+        raise InputError(
+            Problem(
+                file,
+                1,
+                None,
+                f"Filen har {counts[0]} kolonner (maks {MAX_COLUMNS}). Sjekk skilletegnet.",
+            )
+        )
+    rows = counts[1:]
+    if counts and counts[0] > 1 and rows and sum(c == 1 for c in rows) > len(rows) / 2:
+        others = [
+            d
+            for d in _DELIMITERS
+            if d != delimiter
+            and sum(c > 1 for c in _field_counts(text[:_SNIFF_CHARS], d, True)[1:]) > len(rows) / 2
+        ]
+        used = f" (radene ser ut til å bruke «{_delimiter_name(others[0])}»)" if others else ""
+        raise InputError(
+            Problem(
+                file,
+                2,
+                None,
+                f"Overskriften er delt med «{_delimiter_name(delimiter)}», men radene har bare én "
+                f"kolonne{used}. Bruk samme skilletegn i hele filen.",
+            )
+        )
+    too_long = [i for i, c in enumerate(counts[1:], start=2) if c > counts[0]]
+    if too_long:
+        # pandas would silently use the first column as an index (or drop the extra field).
+        raise InputError(_field_count_problem(file, too_long[0], delimiter))
     limit = max_rows()
     try:
         frame = pd.read_csv(
@@ -224,6 +358,7 @@ def read_csv_bytes(data: bytes, file: str) -> tuple[pd.DataFrame, list[Problem]]
             dtype=str,
             keep_default_na=False,
             skipinitialspace=True,
+            index_col=False,
             nrows=limit + 1,
             on_bad_lines="error",
             engine="python" if delimiter not in {",", ";", "\t"} else "c",
@@ -231,15 +366,7 @@ def read_csv_bytes(data: bytes, file: str) -> tuple[pd.DataFrame, list[Problem]]
     except pd.errors.ParserError as exc:
         line = re.search(r"line (\d+)", str(exc))
         row = int(line.group(1)) if line else None
-        raise InputError(
-            Problem(
-                file,
-                row,
-                None,
-                f"Raden har et annet antall felt enn overskriften (skilletegn «{delimiter}»). "
-                "Sjekk skilletegn og anførselstegn.",
-            )
-        ) from None
+        raise InputError(_field_count_problem(file, row, delimiter)) from None
     except pd.errors.EmptyDataError:
         raise InputError(Problem(file, None, None, "Filen er tom.")) from None
     if len(frame) > limit:
@@ -253,12 +380,32 @@ def read_csv_bytes(data: bytes, file: str) -> tuple[pd.DataFrame, list[Problem]]
             )
         )
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
-    if len(frame.columns) == 1 and delimiter == "," and ";" not in text[:2000] and len(frame):
+    if len(frame.columns) == 1 and len(frame):
         problems.append(
-            Problem(file, None, None, "Fant bare én kolonne: er skilletegnet riktig?", "advarsel")
+            Problem(
+                file,
+                None,
+                None,
+                "Fant bare én kolonne: er skilletegnet riktig? Bruk semikolon eller komma.",
+                "advarsel",
+            )
         )
     frame.index = pd.RangeIndex(2, len(frame) + 2)
     return frame, problems
+
+
+def _field_count_problem(file: str, row: int | None, delimiter: str) -> Problem:
+    return Problem(
+        file,
+        row,
+        None,
+        f"Raden har flere felt enn overskriften (skilletegn «{_delimiter_name(delimiter)}»). "
+        "Sjekk skilletegn og anførselstegn.",
+    )
+
+
+def _delimiter_name(delimiter: str) -> str:
+    return {"\t": "tabulator"}.get(delimiter, delimiter)
 
 
 def read_xlsx_bytes(
@@ -288,7 +435,19 @@ def read_xlsx_bytes(
     rows: list[tuple[object, ...]] = []
     for name in [sheet] if sheet else names:
         ws = workbook[name]
-        rows = [r for r in ws.iter_rows(values_only=True, max_row=max_rows() + 2)]
+        try:
+            rows = [r for r in ws.iter_rows(values_only=True, max_row=max_rows() + 2)]
+        except Exception as exc:  # broken sheet XML surfaces only while reading rows
+            workbook.close()
+            raise InputError(
+                Problem(
+                    file,
+                    None,
+                    None,
+                    f"Arket «{_short(name)}» kunne ikke leses ({type(exc).__name__}). "
+                    "Lagre regnearket på nytt som .xlsx eller CSV.",
+                )
+            ) from None
         if any(any(v not in (None, "") for v in r) for r in rows):
             chosen = name
             break
@@ -395,9 +554,23 @@ def read_vector_bytes(data: bytes, file: str) -> tuple[gpd.GeoDataFrame, list[Pr
 
         try:
             json.loads(data)
-        except (ValueError, RecursionError) as exc:
+        except RecursionError:
             raise InputError(
-                Problem(file, None, None, f"Filen er ikke gyldig JSON: {str(exc)[:120]}")
+                Problem(file, None, None, "Filen er ikke gyldig GeoJSON: den er nestet for dypt.")
+            ) from None
+        except ValueError as exc:
+            where = (
+                f" (linje {exc.lineno}, tegn {exc.colno})"
+                if isinstance(exc, json.JSONDecodeError)
+                else ""
+            )
+            raise InputError(
+                Problem(
+                    file,
+                    None,
+                    None,
+                    f"Filen er ikke gyldig JSON{where}. Lagre den på nytt som GeoJSON.",
+                )
             ) from None
     if suffix == ".zip":
         archive = _inspect_zip(data, file)
@@ -441,7 +614,10 @@ def read_vector_bytes(data: bytes, file: str) -> tuple[gpd.GeoDataFrame, list[Pr
         except Exception as exc:
             raise InputError(
                 Problem(
-                    file, None, None, f"Kunne ikke lese {member} i zip-filen: {_short(exc, 160)}"
+                    file,
+                    None,
+                    None,
+                    f"Kunne ikke lese {_short(member, 80)} i zip-filen: {_gdal_reason(exc)}",
                 )
             ) from None
     else:
@@ -449,12 +625,24 @@ def read_vector_bytes(data: bytes, file: str) -> tuple[gpd.GeoDataFrame, list[Pr
             gdf = pyogrio.read_dataframe(_stdio.BytesIO(data))
         except Exception as exc:
             raise InputError(
-                Problem(file, None, None, f"Kunne ikke lese filen som geodata: {_short(exc, 160)}")
+                Problem(file, None, None, f"Kunne ikke lese filen som geodata: {_gdal_reason(exc)}")
             ) from None
     if len(gdf) > max_rows():
         raise InputError(Problem(file, None, None, f"Filen har mer enn {max_rows()} objekter."))
     gdf.index = pd.RangeIndex(1, len(gdf) + 1)
     return gdf, problems
+
+
+def _gdal_reason(exc: Exception) -> str:
+    """A bokmål reason for a GDAL/pyogrio read error (no internal paths, no file content)."""
+    text = str(exc).lower()
+    if "not recognized as being in a supported file format" in text:
+        return "formatet ble ikke gjenkjent. Lagre filen som GeoJSON, GeoPackage eller zippet Shapefile."
+    if "not a database" in text or "malformed" in text:
+        return "filen er ikke en gyldig GeoPackage (skadet database)."
+    if "no layers" in text or "no such layer" in text:
+        return "filen har ingen kartlag."
+    return "filen er skadet eller i et format som ikke støttes."
 
 
 def _flat_zip(archive: zipfile.ZipFile, member: str) -> bytes:
@@ -509,7 +697,9 @@ def parse_number(text: object) -> float:
     """Parse a number written the Norwegian or English way.
 
     Handles decimal commas (``59,9127``), spaces or non-breaking spaces as thousands separators
-    (``597 000``), and a trailing unit-less ``.``. Returns ``nan`` for an empty cell and raises
+    (``597 000``), dot or comma thousands separators (``1.234,5``, ``1,234.5``, ``1.234.567``),
+    the minus sign ``−`` and a trailing unit-less ``.``. A single comma is a decimal comma
+    (``1,234`` is 1.234). Returns ``nan`` for an empty cell and raises
     ``ValueError`` for text that is not a number.
     """
     if text is None:
@@ -529,6 +719,9 @@ def parse_number(text: object) -> float:
         )
     elif s.count(",") == 1:
         s = s.replace(",", ".")
+    elif re.fullmatch(r"[-+]?\d{1,3}([.,])\d{3}(\1\d{3})+", s):
+        # "1.234.567" or "1,234,567": repeated thousands separators, no decimals.
+        s = s.replace(".", "").replace(",", "")
     value = float(s)  # raises ValueError for text
     return value
 
@@ -639,7 +832,9 @@ def points_from_columns(
                     None,
                     "Fant ingen koordinatkolonner. Bruk «lat»/«lon» (WGS84) eller «x»/«y» / "
                     "«øst»/«nord» (EUREF89 UTM 32 eller 33), eller en WKT-kolonne «geometry». "
-                    f"Kolonner i filen: {', '.join(map(str, cols))}.",
+                    f"Kolonner i filen: {', '.join(_short(c) for c in cols[:20])}"
+                    + (f" … (+{len(cols) - 20})" if len(cols) > 20 else "")
+                    + ".",
                 )
             )
         return None, problems, "ingen"
@@ -901,13 +1096,14 @@ def read_any(
     return LoadResult(raw, problems + coord_problems, "table", "ingen", n_rows)
 
 
-def _finish_vector(
-    gdf: gpd.GeoDataFrame, file: str, problems: list[Problem], require_points: bool
-) -> LoadResult:
-    n_rows = len(gdf)
+def _vector_crs(gdf: gpd.GeoDataFrame, file: str, problems: list[Problem]) -> gpd.GeoDataFrame:
+    """Give a vector file a CRS (guessed from the values when it has none) and project it.
+
+    Returns the frame in EPSG:25832. Raises :class:`InputError` when the file has no CRS and the
+    values fit neither WGS84 nor UTM 32/33 around Oslo.
+    """
     if gdf.crs is None:
-        valid = gdf.geometry.dropna()
-        valid = valid[~valid.is_empty]
+        valid = gdf.geometry[~_nonfinite_or_empty(gdf.geometry)]
         system = (
             _classify_xy(valid.centroid.x.to_numpy(), valid.centroid.y.to_numpy())
             if len(valid)
@@ -940,18 +1136,146 @@ def _finish_vector(
         )
     elif gdf.crs.to_epsg() == 4979:
         gdf = gdf.set_crs(settings.DISPLAY_CRS, allow_override=True)
-    gdf = gdf.to_crs(settings.ANALYSIS_CRS)
-    geoms = gdf.geometry
-    empty = geoms.isna() | geoms.is_empty
-    for row in gdf.index[empty.to_numpy()]:
-        problems.append(
-            Problem(file, _rownum(row), "geometry", "Tom geometri; objektet er hoppet over.")
-        )
-    gdf = gdf[~empty.to_numpy()].copy()
+    return gdf.to_crs(settings.ANALYSIS_CRS)
+
+
+def _nonfinite_or_empty(geoms: gpd.GeoSeries) -> np.ndarray:
+    """True where a geometry is missing, empty or has a NaN/infinite coordinate."""
+    values = geoms.to_numpy()
+    bad = shapely.is_missing(values) | shapely.is_empty(values)
+    coords, index = shapely.get_coordinates(values, return_index=True)
+    if len(coords):
+        rows = index[~np.isfinite(coords).all(axis=1)]
+        bad[rows] = True
+    return np.asarray(bad, dtype=bool)
+
+
+def _drop_bad_geometries(
+    gdf: gpd.GeoDataFrame, file: str, problems: list[Problem]
+) -> gpd.GeoDataFrame:
+    """Report and drop missing/empty geometries and geometries with NaN/infinite coordinates."""
+    geoms = gdf.geometry.to_numpy()
+    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    bad = _nonfinite_or_empty(gdf.geometry)
+    for pos, row in enumerate(gdf.index):
+        if empty[pos]:
+            problems.append(
+                Problem(file, _rownum(row), "geometry", "Tom geometri; objektet er hoppet over.")
+            )
+        elif bad[pos]:
+            problems.append(
+                Problem(
+                    file,
+                    _rownum(row),
+                    "geometry",
+                    "Geometrien har ugyldige koordinater (NaN/uendelig); objektet er hoppet over.",
+                )
+            )
+    return gdf[~bad].copy()
+
+
+def vector_to_points(gdf: gpd.GeoDataFrame, file: str) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Turn the features of a vector file into one point each, for services and candidates.
+
+    Points are kept; a polygon becomes a point inside it (with a warning); a multipoint with one
+    point becomes that point. Lines, several points in one feature, empty geometries, NaN/infinite
+    coordinates and points outside Oslo lose their geometry with an error (the caller decides
+    whether to keep the row). The rows with a rejected location are listed in
+    ``frame.attrs["rejected_rows"]``.
+
+    Returns
+    -------
+    (GeoDataFrame in EPSG:25832, problems)
+
+    """
+    problems: list[Problem] = []
+    gdf = _vector_crs(gdf, file, problems)
+    out: list[object] = []
+    rejected: list[int] = []
+    bad = _nonfinite_or_empty(gdf.geometry)
+    for pos, (row, geom) in enumerate(gdf.geometry.items()):
+        if geom is None or geom.is_empty:
+            out.append(None)
+            continue
+        kind = geom.geom_type
+        message = None
+        if bad[pos]:
+            message = "Geometrien har ugyldige koordinater (NaN/uendelig); raden er hoppet over."
+        elif kind == "Point":
+            out.append(geom)
+            continue
+        elif kind == "MultiPoint" and len(geom.geoms) == 1:
+            out.append(geom.geoms[0])
+            continue
+        elif kind in {"Polygon", "MultiPolygon"}:
+            shape = geom if geom.is_valid else shapely.make_valid(geom)
+            out.append(shape.representative_point())
+            problems.append(
+                Problem(
+                    file,
+                    _rownum(row),
+                    "geometry",
+                    "Flaten er gjort om til et punkt inne i flaten; sjekk plasseringen.",
+                    "advarsel",
+                )
+            )
+            continue
+        else:
+            message = (
+                f"Geometrien er {kind}, ikke et punkt; raden er hoppet over. "
+                "Bruk punkter (eller flater) for steder."
+            )
+        out.append(None)
+        rejected.append(_rownum(row))
+        problems.append(Problem(file, _rownum(row), "geometry", message))
+    points = gpd.GeoDataFrame(
+        gdf.drop(columns=[gdf.geometry.name]),
+        geometry=gpd.GeoSeries(out, index=gdf.index, crs=settings.ANALYSIS_CRS),
+        crs=settings.ANALYSIS_CRS,
+    )
+    points = _flag_outside_oslo(points, file, problems, "geometry")
+    points.attrs["rejected_rows"] = sorted(set(rejected) | set(points.attrs["outside_rows"]))
+    return points, problems
+
+
+_INVALID_REASONS = {
+    "ring self-intersection": "en ring krysser seg selv",
+    "self-intersection": "flaten krysser seg selv",
+    "too few points": "for få punkter",
+    "hole lies outside shell": "et hull ligger utenfor ytterkanten",
+    "nested holes": "hull inni hull",
+    "interior is disconnected": "flaten er delt i to av hull",
+    "nested shells": "flater inni hverandre",
+    "duplicate rings": "doble ringer",
+    "invalid coordinate": "ugyldig koordinat",
+    "ring is not closed": "ringen er ikke lukket",
+}
+
+
+def _invalid_reason(reason: str) -> str:
+    """GEOS' reason for an invalid geometry in bokmål, with the place rounded to metres."""
+    match = re.match(r"\s*([^\[]+?)\s*\[\s*(-?[\d.eE+-]+)\s+(-?[\d.eE+-]+)", reason or "")
+    text = (match.group(1) if match else (reason or "")).strip()
+    label = _INVALID_REASONS.get(text.lower(), _short(text, 60))
+    if match:
+        try:
+            x, y = float(match.group(2)), float(match.group(3))
+            return f"{label} ved øst {x:.0f}, nord {y:.0f}"
+        except ValueError:
+            pass
+    return label
+
+
+def _finish_vector(
+    gdf: gpd.GeoDataFrame, file: str, problems: list[Problem], require_points: bool
+) -> LoadResult:
+    n_rows = len(gdf)
+    gdf = _vector_crs(gdf, file, problems)
+    gdf = _drop_bad_geometries(gdf, file, problems)
     invalid = ~gdf.geometry.is_valid
     if invalid.any():
         for row in gdf.index[invalid.to_numpy()]:
-            reason = shapely.is_valid_reason(gdf.geometry[row])
+            reason = _invalid_reason(shapely.is_valid_reason(gdf.geometry[row]))
             problems.append(
                 Problem(
                     file,

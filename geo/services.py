@@ -26,8 +26,10 @@ are listed, counted per category where their bydel is known, but cannot be used 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 
 import geopandas as gpd
@@ -35,7 +37,16 @@ import numpy as np
 import pandas as pd
 
 from geo import datasets, settings
-from geo.io import InputError, LoadResult, Problem, _rownum, _short, points_from_columns, read_bytes
+from geo.io import (
+    InputError,
+    LoadResult,
+    Problem,
+    _rownum,
+    _short,
+    points_from_columns,
+    read_bytes,
+    vector_to_points,
+)
 
 CATEGORIES: dict[str, str] = {
     "brukerrom": "Brukerrom",
@@ -162,6 +173,7 @@ def validate_services(
 
     """
     problems: list[Problem] = []
+    rejected = set(raw.attrs.get("rejected_rows", []))
     raw = raw.rename(
         columns={
             c: _COLUMN_ALIASES.get(str(c).strip().lower(), str(c).strip().lower())
@@ -177,7 +189,7 @@ def validate_services(
                 ", ".join(missing),
                 f"Mangler kolonne(r) {', '.join(missing)}. Påkrevd: {', '.join(REQUIRED_COLUMNS)}; "
                 f"valgfrie: {', '.join(c for c in SERVICE_COLUMNS if c not in REQUIRED_COLUMNS)}. "
-                f"Kolonner i filen: {', '.join(map(str, raw.columns))}.",
+                f"Kolonner i filen: {_column_list(raw.columns)}.",
             )
         )
     if isinstance(raw, gpd.GeoDataFrame):
@@ -243,7 +255,7 @@ def validate_services(
     points["id"] = ids
     geoms = points.geometry
     no_coord = (geoms.isna() | geoms.is_empty).to_numpy()
-    outside = set(points.attrs.get("outside_rows", []))
+    outside = rejected | set(points.attrs.get("outside_rows", []))
     for pos, row in enumerate(points.index):
         if no_coord[pos] and keep[pos]:
             if require_coordinates:
@@ -259,6 +271,24 @@ def validate_services(
                     )
             elif _rownum(row) in outside:
                 keep[pos] = False
+    if not require_coordinates:
+        # a registry row may lack a location; say it was kept, not skipped
+        unlocated = {
+            _rownum(r) for pos, r in enumerate(points.index) if keep[pos] and no_coord[pos]
+        }
+        problems[:] = [
+            dataclasses.replace(
+                p,
+                severity="advarsel",
+                message=p.message.replace(
+                    "raden er hoppet over",
+                    "raden er beholdt uten plassering og teller ikke i avstandene",
+                ),
+            )
+            if p.row in unlocated and "hoppet over" in p.message
+            else p
+            for p in problems
+        ]
     quality = (
         points["coord_quality"].astype(str).str.strip().str.lower()
         if "coord_quality" in points.columns
@@ -298,6 +328,13 @@ def validate_services(
     return LoadResult(out, problems, "points", "EPSG:25832", len(raw))
 
 
+def _column_list(columns: Iterable[object], limit: int = 20) -> str:
+    """Column names for a message: each shortened and made safe, at most ``limit`` of them."""
+    names = [_short(c) for c in columns]
+    more = f" … (+{len(names) - limit})" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
 def read_services(
     source: str | Path | bytes, name: str | None = None, require_coordinates: bool = False
 ) -> LoadResult:
@@ -328,10 +365,12 @@ def read_services(
             if "geometry" in [str(c).lower() for c in raw.columns]
             else raw
         )
-        if raw.crs is None or raw.crs.to_epsg() == 4979:
-            raw = raw.set_crs(settings.DISPLAY_CRS, allow_override=True)
-        raw = raw.to_crs(settings.ANALYSIS_CRS)
-    result = validate_services(raw, file, require_coordinates=require_coordinates)
+        raw, vector_problems = vector_to_points(raw, file)
+        problems = problems + vector_problems
+    try:
+        result = validate_services(raw, file, require_coordinates=require_coordinates)
+    except InputError as exc:
+        raise InputError([*problems, *exc.problems]) from None
     result.problems = problems + result.problems
     return result
 

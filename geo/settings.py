@@ -31,6 +31,7 @@ DEFAULT_CELL_M = 100.0
 DATA_ENV = "OSLO_COVERAGE_DATA"
 MAX_UPLOAD_ENV = "OSLO_COVERAGE_MAX_UPLOAD_MB"
 DEFAULT_MAX_UPLOAD_MB = 50
+SCENARIOS_ENV = "OSLO_COVERAGE_SCENARIOS"
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -83,6 +84,18 @@ def cache_dir() -> Path:
     """Return a writable cache folder for downloaded data (``data/cache`` in the project)."""
     path = Path(os.environ.get("OSLO_COVERAGE_CACHE", project_data_dir() / "cache"))
     return path
+
+
+def scenario_store_path() -> Path:
+    """Return the scenario store's SQLite file.
+
+    The environment variable ``OSLO_COVERAGE_SCENARIOS`` wins; otherwise
+    ``data/scenarios/scenarios.sqlite`` in the project (git-ignored: planners' work, not code).
+    """
+    env = os.environ.get(SCENARIOS_ENV)
+    if env:
+        return Path(env)
+    return project_data_dir() / "scenarios" / "scenarios.sqlite"
 
 
 def max_upload_mb() -> float:

@@ -1,0 +1,707 @@
+"""Durable scenario store: candidate sites and settings, saved by name with every version kept.
+
+A *scenario* is what a planner wants to come back to: a set of candidate sites (points in
+EPSG:25832), the analysis settings (categories, distance type, threshold, metric, boundary
+version, weight basis, …), a name, an author, a note and the time it was saved. Every save of a
+name adds a new version; older versions stay and can be opened.
+
+The store is one SQLite file (standard library :mod:`sqlite3`), safe for several planners at once:
+
+* **WAL mode** and a **busy timeout**: readers never block the writer, and two sessions that save
+  at the same moment wait for each other instead of failing;
+* **each save is one transaction** (``BEGIN IMMEDIATE`` … ``COMMIT``, ``synchronous = FULL``): a
+  process killed in the middle of a save leaves the store as it was before the save; the version
+  number is taken inside the transaction, so concurrent saves get distinct, gap-free numbers;
+* **no pickle**: settings are JSON and candidate sites are rows with ``x``/``y`` in EPSG:25832
+  and their other attributes as JSON;
+* **schema migrations**: the table ``meta`` holds ``schema_version``. A store written by an older
+  schema is upgraded in place (in one transaction) when it is opened, and its scenarios still open.
+
+Schema history
+--------------
+1. ``meta(key, value)``; ``scenarios(name PRIMARY KEY, author, saved_at, settings, candidates)``
+   with one row per name (no versions), ``settings`` a JSON object and ``candidates`` a JSON list
+   of ``{"id", "name", "category", "x", "y"}`` in EPSG:25832.
+2. (current) ``scenario_version`` (one row per saved version) and ``candidate`` (one row per site
+   and version). A v1 row becomes version 1 of its name.
+
+Test hook
+---------
+``ScenarioStore._test_hook`` (``None`` in normal use) is called as ``hook(name, rows_written)``
+inside the save transaction after each batch of candidate rows has been written. The tests use it
+to pause a save half-way and kill the process (SIGKILL) to prove that a killed save leaves the
+previous version intact.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+import time
+import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo import settings
+
+SCHEMA_VERSION = 2
+"""Schema written by this version of the code (see the module docstring for the history)."""
+
+MAX_NAME_CHARS = 100
+MAX_AUTHOR_CHARS = 100
+MAX_NOTE_CHARS = 2_000
+MAX_SETTINGS_BYTES = 1_000_000
+MAX_CANDIDATES = 100_000
+BUSY_TIMEOUT_S = 15.0
+"""How long a save waits for another session's save before giving up."""
+
+_BATCH = 256
+_CANDIDATE_BASE = ("id", "name", "category")
+
+_SCHEMA_V2 = """
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS scenario_version (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    author TEXT NOT NULL,
+    saved_at TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    settings_json TEXT NOT NULL,
+    n_candidates INTEGER NOT NULL,
+    UNIQUE (name, version)
+);
+CREATE TABLE IF NOT EXISTS candidate (
+    version_id INTEGER NOT NULL REFERENCES scenario_version(id) ON DELETE CASCADE,
+    pos INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    category TEXT NOT NULL,
+    x REAL NOT NULL,
+    y REAL NOT NULL,
+    props_json TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (version_id, pos)
+);
+"""
+
+
+class ScenarioError(ValueError):
+    """A scenario cannot be saved as given (bad name, settings or candidates); bokmål message."""
+
+
+class ScenarioStoreError(RuntimeError):
+    """The store cannot be used (not a database, made by a newer version, busy); bokmål message."""
+
+
+class ScenarioNotFoundError(KeyError):
+    """No scenario (or no such version) with that name; the message is bokmål."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "Fant ikke scenarioet."
+
+
+@dataclass(eq=False)
+class Scenario:
+    """One saved (or to be saved) scenario.
+
+    Attributes
+    ----------
+    name
+        Unique name (1–100 characters, no control characters).
+    author
+        Who saved it (may be empty).
+    candidates
+        Candidate sites: points with columns ``id``, ``name``, ``category`` (and any others,
+        stored when their values are JSON-compatible) in EPSG:25832.
+    settings
+        Analysis settings, JSON-serialisable (categories, distance, threshold_m, metric,
+        boundary_version, weight_basis, …). Tuples come back as lists.
+    saved_at
+        When it was saved (ISO 8601, UTC); set by :meth:`ScenarioStore.save`.
+    version
+        Version number of this name (1, 2, …); set by :meth:`ScenarioStore.save`.
+    note
+        Free text.
+
+    """
+
+    name: str
+    author: str
+    candidates: gpd.GeoDataFrame
+    settings: dict[str, Any] = field(default_factory=dict)
+    saved_at: str = ""
+    version: int = 0
+    note: str = ""
+
+
+# --------------------------------------------------------------------------------------------
+# Validation and conversion
+# --------------------------------------------------------------------------------------------
+
+
+def _has_control(text: str, allow_newlines: bool = False) -> bool:
+    allowed = "\n\r\t" if allow_newlines else ""
+    return any(unicodedata.category(ch) in {"Cc", "Cf"} and ch not in allowed for ch in text)
+
+
+def _clean_name(name: object) -> str:
+    if not isinstance(name, str):
+        raise ScenarioError("Scenarioets navn må være tekst.")
+    text = unicodedata.normalize("NFC", name).strip()
+    if not text:
+        raise ScenarioError("Scenarioet må ha et navn.")
+    if len(text) > MAX_NAME_CHARS:
+        raise ScenarioError(f"Navnet er for langt ({len(text)} tegn, maks {MAX_NAME_CHARS}).")
+    if _has_control(text):
+        raise ScenarioError("Navnet inneholder kontrolltegn; bruk vanlige bokstaver og tall.")
+    return text
+
+
+def _clean_text(value: object, what: str, limit: int, allow_newlines: bool = False) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ScenarioError(f"{what} må være tekst.")
+    text = unicodedata.normalize("NFC", value).strip()
+    if len(text) > limit:
+        raise ScenarioError(f"{what} er for lang ({len(text)} tegn, maks {limit}).")
+    if _has_control(text, allow_newlines):
+        raise ScenarioError(f"{what} inneholder kontrolltegn.")
+    return text
+
+
+def _settings_json(value: object) -> str:
+    if not isinstance(value, dict):
+        raise ScenarioError("Innstillingene må være en ordbok (dict).")
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False, sort_keys=True)
+    except (TypeError, ValueError) as exc:
+        raise ScenarioError(
+            "Innstillingene kan ikke lagres (bare tekst, tall, sann/usann, lister og ordbøker "
+            f"med tekstnøkler; ikke NaN/uendelig): {str(exc)[:120]}"
+        ) from None
+    if len(text.encode("utf-8")) > MAX_SETTINGS_BYTES:
+        raise ScenarioError("Innstillingene er for store til å lagres (over 1 MB).")
+    return text
+
+
+def _jsonable(value: object) -> object:
+    """A cell value as JSON (``None`` for missing or non-finite; text for anything exotic)."""
+    if value is None:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    try:
+        if pd.isna(value):  # type: ignore[call-overload]
+            return None
+    except (TypeError, ValueError):
+        pass
+    if isinstance(value, pd.Timestamp | datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _candidate_rows(candidates: object) -> list[tuple[int, str, str, str, float, float, str]]:
+    """Validate candidate sites and turn them into rows ``(pos, id, name, category, x, y, props)``."""
+    if not isinstance(candidates, gpd.GeoDataFrame):
+        raise ScenarioError("Kandidatene må være en GeoDataFrame med punkter.")
+    missing = [c for c in _CANDIDATE_BASE if c not in candidates.columns]
+    if missing:
+        raise ScenarioError(f"Kandidatene mangler kolonne(r): {', '.join(missing)}.")
+    if len(candidates) > MAX_CANDIDATES:
+        raise ScenarioError(f"For mange kandidatsteder ({len(candidates)}, maks {MAX_CANDIDATES}).")
+    if len(candidates) and candidates.crs is None:
+        raise ScenarioError("Kandidatene mangler koordinatsystem (forventet EPSG:25832).")
+    frame = candidates
+    if len(frame) and frame.crs is not None and frame.crs.to_epsg() != 25832:
+        frame = frame.to_crs(settings.ANALYSIS_CRS)
+    values = frame.geometry.to_numpy()
+    kinds = shapely.get_type_id(values)
+    xs, ys = shapely.get_x(values), shapely.get_y(values)
+    ids = [_jsonable(v) for v in frame["id"].tolist()]
+    not_point = (kinds != 0) | shapely.is_empty(values)
+    problems = np.flatnonzero(not_point | ~(np.isfinite(xs) & np.isfinite(ys)))
+    if len(problems):
+        pos = int(problems[0])
+        bad = bool(not_point[pos])
+        ident = ids[pos]
+        label = f"rad {pos + 1}" + (f" (id «{str(ident)[:40]}»)" if ident is not None else "")
+        what = "har ikke en punktgeometri" if bad else "har ugyldige koordinater"
+        raise ScenarioError(f"Kandidatsted {label} {what}.")
+    names = [_jsonable(v) for v in frame["name"].tolist()]
+    categories = [_jsonable(v) for v in frame["category"].tolist()]
+    extra = [c for c in frame.columns if c not in _CANDIDATE_BASE and c != frame.geometry.name]
+    columns = {str(c): [_jsonable(v) for v in frame[c].tolist()] for c in extra}
+    return [
+        (
+            pos,
+            "" if ids[pos] is None else str(ids[pos]),
+            str(names[pos] or ""),
+            str(categories[pos] or ""),
+            float(xs[pos]),
+            float(ys[pos]),
+            json.dumps(
+                {c: v[pos] for c, v in columns.items()}, ensure_ascii=False, allow_nan=False
+            ),
+        )
+        for pos in range(len(frame))
+    ]
+
+
+def _candidates_frame(rows: list[tuple[Any, ...]]) -> gpd.GeoDataFrame:
+    """Rebuild the candidates GeoDataFrame from stored rows ``(id, name, category, x, y, props)``."""
+    records: list[dict[str, Any]] = []
+    extra: dict[str, None] = {}
+    for ident, name, category, _x, _y, props_json in rows:
+        props = json.loads(props_json) if props_json else {}
+        for key in props:
+            extra.setdefault(key, None)
+        records.append({"id": ident, "name": name, "category": category, **props})
+    columns = [*_CANDIDATE_BASE, *(k for k in extra if k not in _CANDIDATE_BASE)]
+    frame = pd.DataFrame(records, columns=columns)
+    xs = np.array([r[3] for r in rows], dtype=float)
+    ys = np.array([r[4] for r in rows], dtype=float)
+    return gpd.GeoDataFrame(
+        frame,
+        geometry=gpd.points_from_xy(xs, ys, crs=settings.ANALYSIS_CRS),
+        crs=settings.ANALYSIS_CRS,
+    )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# --------------------------------------------------------------------------------------------
+# The store
+# --------------------------------------------------------------------------------------------
+
+
+class ScenarioStore:
+    """Scenarios in one SQLite file, safe for concurrent sessions and killed processes.
+
+    Parameters
+    ----------
+    path
+        The SQLite file; default :func:`geo.settings.scenario_store_path` (env
+        ``OSLO_COVERAGE_SCENARIOS``, else ``data/scenarios/scenarios.sqlite``). Created, with its
+        folder, when missing; upgraded in place when written by an older schema.
+    busy_timeout_s
+        How long an operation waits for another session's write before giving up.
+
+    Raises
+    ------
+    ScenarioStoreError
+        When the file is not a scenario store (or not a database), was written by a newer
+        version of the tool, or cannot be created.
+
+    """
+
+    _test_hook: ClassVar[Callable[[str, int], None] | None] = None
+    """Test hook, ``None`` in normal use: called as ``hook(name, rows_written)`` inside a save
+    transaction after each batch of candidate rows (see the module docstring)."""
+
+    def __init__(
+        self, path: str | Path | None = None, busy_timeout_s: float = BUSY_TIMEOUT_S
+    ) -> None:
+        self.path = Path(path) if path is not None else settings.scenario_store_path()
+        self.busy_timeout_s = float(busy_timeout_s)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ScenarioStoreError(
+                f"Kan ikke opprette mappen for scenariolageret ({self.path.parent}): {exc.strerror}."
+            ) from None
+        self._open()
+
+    def __repr__(self) -> str:
+        return f"ScenarioStore({str(self.path)!r})"
+
+    # ---- connections ---------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            con = sqlite3.connect(self.path, timeout=self.busy_timeout_s, isolation_level=None)
+            con.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
+            con.execute("PRAGMA foreign_keys = ON")
+            con.execute("PRAGMA synchronous = FULL")
+        except sqlite3.Error as exc:
+            raise self._store_error(exc) from None
+        return con
+
+    def _store_error(self, exc: sqlite3.Error) -> ScenarioStoreError:
+        text = str(exc).lower()
+        if "locked" in text or "busy" in text:
+            return ScenarioStoreError(
+                "Scenariolageret er opptatt av en annen lagring; prøv igjen om litt."
+            )
+        if "not a database" in text or "malformed" in text or "corrupt" in text:
+            return ScenarioStoreError(
+                f"Filen {self.path.name} er ikke et gyldig scenariolager (eller er skadet)."
+            )
+        return ScenarioStoreError(f"Scenariolageret kunne ikke brukes: {str(exc)[:160]}")
+
+    @contextmanager
+    def _transaction(self, write: bool) -> Iterator[sqlite3.Connection]:
+        """One transaction: ``BEGIN IMMEDIATE`` for writes (takes the write lock at once)."""
+        with closing(self._connect()) as con:
+            try:
+                con.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                yield con
+                con.execute("COMMIT")
+            except BaseException as exc:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise self._store_error(exc) from None
+                raise
+
+    def _open(self) -> None:
+        """Switch to WAL, then create or migrate the schema (each in its own step)."""
+        deadline = time.monotonic() + self.busy_timeout_s
+        while True:
+            try:
+                with closing(self._connect()) as con:
+                    mode = con.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc).lower() or time.monotonic() > deadline:
+                    raise self._store_error(exc) from None
+                time.sleep(0.05)
+            except sqlite3.DatabaseError as exc:
+                raise self._store_error(exc) from None
+        if str(mode).lower() != "wal":
+            raise ScenarioStoreError(
+                f"Scenariolageret kan ikke bruke WAL-modus (fikk «{mode}»); legg filen på en lokal disk."
+            )
+        # Usually the schema is current: check that without taking the write lock, so opening a
+        # store never waits for another session's save.
+        with self._transaction(write=False) as con:
+            version = self._schema_version(con)
+            recorded = self._recorded_version(con)
+        if version == SCHEMA_VERSION and recorded == SCHEMA_VERSION:
+            return
+        with self._transaction(write=True) as con:
+            version = self._schema_version(con)  # again, now under the write lock
+            if version > SCHEMA_VERSION:
+                raise ScenarioStoreError(
+                    f"Scenariolageret er laget med en nyere versjon av verktøyet (skjema {version}, "
+                    f"denne versjonen kan skjema {SCHEMA_VERSION}). Oppdater verktøyet."
+                )
+            if version == 1:
+                _migrate_1_to_2(con)
+            elif version == 0:
+                _create_schema(con)
+            con.execute(
+                "INSERT INTO meta(key, value) VALUES ('schema_version', ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (str(SCHEMA_VERSION),),
+            )
+
+    @staticmethod
+    def _recorded_version(con: sqlite3.Connection) -> int | None:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "meta" not in tables:
+            return None
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row is not None and str(row[0]).isdigit() else None
+
+    @staticmethod
+    def _schema_version(con: sqlite3.Connection) -> int:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "meta" in tables:
+            row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            if row is not None:
+                try:
+                    return int(row[0])
+                except ValueError:
+                    raise ScenarioStoreError(
+                        "Scenariolageret har en ugyldig skjemaversjon og kan ikke åpnes."
+                    ) from None
+        if "scenario_version" in tables:
+            return SCHEMA_VERSION
+        if "scenarios" in tables:
+            return 1
+        if tables - {"meta", "sqlite_sequence"}:
+            raise ScenarioStoreError(
+                "Filen er en SQLite-database, men ikke et scenariolager; velg en annen fil."
+            )
+        return 0
+
+    def schema_version(self) -> int:
+        """The schema version recorded in the store (equals :data:`SCHEMA_VERSION` once open)."""
+        with self._transaction(write=False) as con:
+            return self._schema_version(con)
+
+    # ---- public API ----------------------------------------------------------------------
+
+    def save(self, scenario: Scenario) -> Scenario:
+        """Save ``scenario`` as a new version of its name, atomically.
+
+        Returns
+        -------
+        Scenario
+            A copy with ``name`` (normalised), ``version`` and ``saved_at`` set.
+
+        Raises
+        ------
+        ScenarioError
+            Invalid name, author, note, settings or candidates (nothing is written).
+        ScenarioStoreError
+            The store stayed busy longer than the busy timeout, or cannot be written.
+
+        """
+        name = _clean_name(scenario.name)
+        author = _clean_text(scenario.author, "Forfatter", MAX_AUTHOR_CHARS)
+        note = _clean_text(scenario.note, "Merknaden", MAX_NOTE_CHARS, allow_newlines=True)
+        settings_json = _settings_json(scenario.settings)
+        rows = _candidate_rows(scenario.candidates)
+        saved_at = _now()
+        hook = type(self)._test_hook
+        with self._transaction(write=True) as con:
+            (latest,) = con.execute(
+                "SELECT COALESCE(MAX(version), 0) FROM scenario_version WHERE name = ?", (name,)
+            ).fetchone()
+            version = int(latest) + 1
+            cursor = con.execute(
+                "INSERT INTO scenario_version"
+                "(name, version, author, saved_at, note, settings_json, n_candidates) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (name, version, author, saved_at, note, settings_json, len(rows)),
+            )
+            version_id = cursor.lastrowid
+            for start in range(0, len(rows), _BATCH):
+                con.executemany(
+                    "INSERT INTO candidate(version_id, pos, id, name, category, x, y, props_json) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(version_id, *row) for row in rows[start : start + _BATCH]],
+                )
+                if hook is not None:
+                    hook(name, min(start + _BATCH, len(rows)))
+        return replace(
+            scenario,
+            name=name,
+            author=author,
+            note=note,
+            version=version,
+            saved_at=saved_at,
+            settings=json.loads(settings_json),
+        )
+
+    def load(self, name: str, version: int | None = None) -> Scenario:
+        """Open a scenario: the latest version unless ``version`` is given.
+
+        Raises
+        ------
+        ScenarioNotFoundError
+            No scenario with that name, or no such version.
+
+        """
+        key = unicodedata.normalize("NFC", str(name)).strip()
+        with self._transaction(write=False) as con:
+            if version is None:
+                row = con.execute(
+                    "SELECT id, name, version, author, saved_at, note, settings_json, n_candidates "
+                    "FROM scenario_version WHERE name = ? ORDER BY version DESC LIMIT 1",
+                    (key,),
+                ).fetchone()
+            else:
+                row = con.execute(
+                    "SELECT id, name, version, author, saved_at, note, settings_json, n_candidates "
+                    "FROM scenario_version WHERE name = ? AND version = ?",
+                    (key, int(version)),
+                ).fetchone()
+            if row is None:
+                raise ScenarioNotFoundError(self._not_found(con, key, version))
+            version_id, name_, version_, author, saved_at, note, settings_json, n = row
+            candidates = con.execute(
+                "SELECT id, name, category, x, y, props_json FROM candidate "
+                "WHERE version_id = ? ORDER BY pos",
+                (version_id,),
+            ).fetchall()
+        if len(candidates) != n:
+            raise ScenarioStoreError(
+                f"Scenarioet «{name_}» versjon {version_} er ufullstendig i lageret "
+                f"({len(candidates)} av {n} kandidatsteder)."
+            )
+        return Scenario(
+            name=name_,
+            author=author,
+            candidates=_candidates_frame(candidates),
+            settings=json.loads(settings_json),
+            saved_at=saved_at,
+            version=int(version_),
+            note=note,
+        )
+
+    @staticmethod
+    def _not_found(con: sqlite3.Connection, name: str, version: int | None) -> str:
+        if version is not None:
+            known = [
+                r[0]
+                for r in con.execute(
+                    "SELECT version FROM scenario_version WHERE name = ? ORDER BY version", (name,)
+                )
+            ]
+            if known:
+                listed = (
+                    ", ".join(map(str, known)) if len(known) <= 10 else f"{known[0]}–{known[-1]}"
+                )
+                return f"Scenarioet «{name}» har ingen versjon {version} (versjoner: {listed})."
+        return f"Fant ikke scenarioet «{name}»."
+
+    def list(self) -> pd.DataFrame:
+        """Every scenario's latest version: ``name, author, version, saved_at, n_candidates, note``."""
+        with self._transaction(write=False) as con:
+            rows = con.execute(
+                "SELECT v.name, v.author, v.version, v.saved_at, v.n_candidates, v.note "
+                "FROM scenario_version v JOIN ("
+                "  SELECT name, MAX(version) AS version FROM scenario_version GROUP BY name"
+                ") latest ON latest.name = v.name AND latest.version = v.version "
+                "ORDER BY v.name COLLATE NOCASE, v.name"
+            ).fetchall()
+        frame = pd.DataFrame(
+            rows, columns=["name", "author", "version", "saved_at", "n_candidates", "note"]
+        )
+        return frame.astype({"version": "int64", "n_candidates": "int64"})
+
+    def versions(self, name: str) -> pd.DataFrame:
+        """All versions of one scenario: ``version, author, saved_at, n_candidates, note``.
+
+        Raises
+        ------
+        ScenarioNotFoundError
+            No scenario with that name.
+
+        """
+        key = unicodedata.normalize("NFC", str(name)).strip()
+        with self._transaction(write=False) as con:
+            rows = con.execute(
+                "SELECT version, author, saved_at, n_candidates, note FROM scenario_version "
+                "WHERE name = ? ORDER BY version",
+                (key,),
+            ).fetchall()
+        if not rows:
+            raise ScenarioNotFoundError(f"Fant ikke scenarioet «{key}».")
+        frame = pd.DataFrame(
+            rows, columns=["version", "author", "saved_at", "n_candidates", "note"]
+        )
+        return frame.astype({"version": "int64", "n_candidates": "int64"})
+
+    def delete(self, name: str) -> None:
+        """Delete a scenario with all its versions (one transaction).
+
+        Raises
+        ------
+        ScenarioNotFoundError
+            No scenario with that name.
+
+        """
+        key = unicodedata.normalize("NFC", str(name)).strip()
+        with self._transaction(write=True) as con:
+            ids = [
+                r[0] for r in con.execute("SELECT id FROM scenario_version WHERE name = ?", (key,))
+            ]
+            if not ids:
+                raise ScenarioNotFoundError(f"Fant ikke scenarioet «{key}».")
+            marks = ",".join("?" * len(ids))
+            con.execute(f"DELETE FROM candidate WHERE version_id IN ({marks})", ids)
+            con.execute(f"DELETE FROM scenario_version WHERE id IN ({marks})", ids)
+
+    def integrity_check(self) -> str:
+        """SQLite's ``PRAGMA integrity_check`` (``"ok"`` for a sound file)."""
+        with closing(self._connect()) as con:
+            return str(con.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+# --------------------------------------------------------------------------------------------
+# Migrations
+# --------------------------------------------------------------------------------------------
+
+
+def _create_schema(con: sqlite3.Connection) -> None:
+    """Create the current tables inside the caller's transaction.
+
+    (Not ``executescript``: it would commit the open transaction first.)
+    """
+    for statement in _SCHEMA_V2.split(";"):
+        if statement.strip():
+            con.execute(statement)
+
+
+def _migrate_1_to_2(con: sqlite3.Connection) -> None:
+    """Schema 1 → 2 inside the caller's transaction: each v1 row becomes version 1 of its name.
+
+    A v1 row whose JSON cannot be read is still carried over (with empty settings or no
+    candidates) and says so in its note, so no scenario is lost.
+    """
+    old = con.execute(
+        "SELECT name, author, saved_at, settings, candidates FROM scenarios ORDER BY rowid"
+    ).fetchall()
+    _create_schema(con)
+    for name, author, saved_at, settings_text, candidates_text in old:
+        notes = ["Flyttet fra skjema 1."]
+        try:
+            settings_value = json.loads(settings_text or "{}")
+            if not isinstance(settings_value, dict):
+                raise ValueError("not an object")
+        except ValueError:
+            settings_value = {}
+            notes.append("Innstillingene kunne ikke leses.")
+        rows: list[tuple[Any, ...]] = []
+        try:
+            for pos, item in enumerate(json.loads(candidates_text or "[]")):
+                x, y = float(item["x"]), float(item["y"])
+                if not (math.isfinite(x) and math.isfinite(y)):
+                    raise ValueError("non-finite coordinate")
+                extra = {k: v for k, v in item.items() if k not in {*_CANDIDATE_BASE, "x", "y"}}
+                rows.append(
+                    (
+                        pos,
+                        str(item.get("id", "")),
+                        str(item.get("name", "")),
+                        str(item.get("category", "")),
+                        x,
+                        y,
+                        json.dumps(extra, ensure_ascii=False),
+                    )
+                )
+        except (ValueError, TypeError, KeyError, AttributeError):
+            rows = []
+            notes.append("Kandidatlisten kunne ikke leses.")
+        cursor = con.execute(
+            "INSERT INTO scenario_version"
+            "(name, version, author, saved_at, note, settings_json, n_candidates) "
+            "VALUES (?, 1, ?, ?, ?, ?, ?)",
+            (
+                str(name),
+                str(author or ""),
+                str(saved_at or ""),
+                " ".join(notes),
+                json.dumps(settings_value, ensure_ascii=False),
+                len(rows),
+            ),
+        )
+        con.executemany(
+            "INSERT INTO candidate(version_id, pos, id, name, category, x, y, props_json) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(cursor.lastrowid, *row) for row in rows],
+        )
+    con.execute("DROP TABLE scenarios")

@@ -1,0 +1,167 @@
+"""End-to-end: the real Streamlit server driven in headless Chromium, outside requests blocked."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+BYDEL_NAMES = [
+    "Gamle Oslo",
+    "Grünerløkka",
+    "Sagene",
+    "St. Hanshaugen",
+    "Frogner",
+    "Ullern",
+    "Vestre Aker",
+    "Nordre Aker",
+    "Bjerke",
+    "Grorud",
+    "Stovner",
+    "Alna",
+    "Østensjø",
+    "Nordstrand",
+    "Søndre Nordstrand",
+    "Sentrum",
+]
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+TIMINGS = SCREENSHOTS / "timings.json"
+
+
+def screenshot(page: Any, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def _record(key: str, seconds: float) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    data = json.loads(TIMINGS.read_text()) if TIMINGS.exists() else {}
+    data[key] = round(seconds, 3)
+    TIMINGS.write_text(json.dumps(data, indent=2))
+
+
+def _wait_idle(page: Any, timeout_ms: int = 60_000) -> None:
+    """Wait until Streamlit has finished the current run (no 'running' status widget)."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+        timeout=timeout_ms,
+    )
+
+
+def _map(page: Any) -> Any:
+    page.wait_for_selector(MAP_FRAME, state="attached")
+    frame = page.frame_locator(MAP_FRAME).first
+    frame.locator("path.oc-bydel").first.wait_for(state="attached", timeout=60_000)
+    return frame
+
+
+def _grid_text(page: Any, key: str) -> str:
+    """Text of a st.dataframe (drawn on a canvas) from its accessible table, once it has rows."""
+    selector = f".st-key-{key} table"
+    page.wait_for_function(
+        "(sel) => { const t = document.querySelector(sel); return t && t.textContent.length > 20; }",
+        arg=selector,
+    )
+    return str(page.locator(selector).first.text_content())
+
+
+def test_map_renders_offline_with_16_bydeler(page: Any, blocked: list[str]) -> None:
+    start = time.perf_counter()
+    frame = _map(page)
+    _record("page_load_to_map_s", time.perf_counter() - start)
+    assert frame.locator("path.oc-bydel").count() == 16
+    assert frame.locator(".leaflet-marker-icon, .oc-pin").count() >= 1
+    legends = "\n".join(frame.locator(".oc-legend").all_inner_texts())
+    assert "Brukerrom" in legends
+    assert "Andel innen 500 m" in legends
+    _wait_idle(page)
+    screenshot(page, "01_kart")
+    external = [u for u in blocked if not re.search(r"tile|geonorge|kartverket", u)]
+    assert external == [], f"the map asked for outside resources: {external[:5]}"
+
+
+def test_compare_table_lists_every_bydel(page: Any) -> None:
+    _map(page)
+    page.get_by_role("tab", name="Sammenlign bydeler").click()
+    text = _grid_text(page, "compare_table")
+    for name in [*BYDEL_NAMES, "Hele byen"]:
+        assert name in text, name
+    page.get_by_role("tab", name="Sammenlign bydeler").scroll_into_view_if_needed()
+    screenshot(page, "02_sammenlign")
+
+
+def test_candidate_from_coordinates_changes_the_table(page: Any) -> None:
+    _map(page)
+    # Rådhusplassen is inside Sentrum/Frogner; a point in Sagene (Torshov area) gains residents
+    page.get_by_label("Koordinater").fill("598750 6646250")
+    page.get_by_role("button", name="Legg til").first.click()
+    page.get_by_text("Hva kandidatene endrer").wait_for()
+    summary = _grid_text(page, "cand_summary")
+    assert "Kandidat K1" in summary
+    assert "Sagene" in summary
+    _wait_idle(page)
+    # the comparison table with candidates differs from today's
+    page.get_by_role("tab", name="Sammenlign bydeler").click()
+    before = _grid_text(page, "compare_table")
+    page.get_by_text("Vis tabellen med kandidatene").click()
+    page.get_by_text("Bydelene sammenlignet (med kandidater)").wait_for()
+    _wait_idle(page)
+    after = _grid_text(page, "compare_table")
+    assert before != after
+    screenshot(page, "03_kandidat_tabell")
+
+
+def test_click_on_map_adds_and_moves_candidate(page: Any) -> None:
+    frame = _map(page)
+    box = frame.locator(".leaflet-container").bounding_box()
+    assert box is not None
+    frame.locator(".leaflet-container").click(
+        position={"x": box["width"] * 0.45, "y": box["height"] * 0.4}
+    )
+    page.get_by_text("Hva kandidatene endrer").wait_for()
+    _wait_idle(page)
+    screenshot(page, "04_kandidat_klikk")
+    page.get_by_text("flytter valgt kandidat").click()
+    _wait_idle(page)
+    first = _grid_text(page, "cand_summary")
+    start = time.perf_counter()
+    frame.locator(".leaflet-container").click(
+        position={"x": box["width"] * 0.55, "y": box["height"] * 0.5}
+    )
+    page.wait_for_function(
+        "(old) => { const el = document.querySelector('.st-key-cand_summary table');"
+        " return el && el.textContent !== old; }",
+        arg=first,
+        timeout=30_000,
+    )
+    _wait_idle(page)
+    _record("rerun_after_move_s", time.perf_counter() - start)
+
+
+def test_broken_upload_shows_problem_table_and_keeps_data(page: Any, tmp_path: Any) -> None:
+    _map(page)
+    page.get_by_text("Egne data").click()
+    broken = tmp_path / "tjenester_feil.csv"
+    broken.write_text(
+        "navn;kategori;lat;lon\n"
+        "Testpunkt A;brukerrom;59,9111;10,7528\n"
+        "Testpunkt B;ukjent-kategori;59,9111;10,7528\n"
+        "Testpunkt C;brukerrom;abc;10,75\n",
+        encoding="cp1252",
+    )
+    page.locator(".st-key-upload_services input[type=file]").set_input_files(str(broken))
+    table = page.locator(".st-key-problems_services table")
+    table.wait_for()
+    text = table.inner_text()
+    assert "Ukjent kategori" in text
+    assert "3" in text and "4" in text  # the rows are named
+    page.get_by_text("tjenester_feil.csv: 2 rader lest, 1 hoppet over").wait_for()
+    _map(page)
+    screenshot(page, "05_opplasting_feil")
