@@ -15,12 +15,12 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import export, maps, privacy, settings, uploads
+from geo import balance, export, maps, privacy, settings, uploads
 from geo import workspace as ws
 from geo.boundaries import BOUNDARY_VERSIONS, DEFAULT_VERSION, load_delbydeler
 from geo.distance import DistanceEngine
 from geo.geocode import GeocodeUnavailableError, search_address
-from geo.io import LoadResult, numeric_columns
+from geo.io import InputError, LoadResult, Problem, numeric_columns, problems_frame, read_any
 from geo.metrics import HIGHER_IS_BETTER, METRIC_HELP, METRIC_LABELS, Study
 from geo.names import CITY_CODE
 from geo.scenarios import Scenario, ScenarioNotFoundError, ScenarioStore
@@ -137,6 +137,7 @@ def sidebar() -> ws.AnalysisSettings:
     cats = sb.multiselect(
         "Tjenestekategorier",
         list(CATEGORIES),
+        placeholder="Velg kategorier",
         default=st.session_state.get("cats_default", ["brukerrom"]),
         format_func=CATEGORIES.get,
         help="Hvilke tilbud som teller som «et tilbud» i målene.",
@@ -678,6 +679,31 @@ def balance_section(
         )
         state().balance = (key, summary)
     summary = state().balance[1]
+    rows = table[table["bydel_code"] != CITY_CODE]
+    lorenz = balance.lorenz_curve(rows["share_within_threshold"], rows["population"])
+    diagonal = pd.DataFrame({"cum_pop_share": [0.0, 1.0], "cum_value_share": [0.0, 1.0]})
+    st.altair_chart(
+        alt.layer(
+            alt.Chart(diagonal)
+            .mark_line(strokeDash=[4, 4], color=maps.OSLO_PALETTE["dark_blue"])
+            .encode(x="cum_pop_share:Q", y="cum_value_share:Q"),
+            alt.Chart(lorenz)
+            .mark_line(point=True, color=maps.OSLO_PALETTE["red"])
+            .encode(
+                x=alt.X(
+                    "cum_pop_share:Q",
+                    title="Andel av innbyggerne (dårligst dekket først)",
+                    axis=alt.Axis(format="%"),
+                ),
+                y=alt.Y("cum_value_share:Q", title="Andel av dekningen", axis=alt.Axis(format="%")),
+            ),
+        ).properties(height=300, title="Lorenzkurve for andel innen terskel"),
+        width="stretch",
+    )
+    st.caption(
+        "Jo lenger kurven ligger under den stiplede linjen, jo skjevere er dekningen fordelt mellom bydelene "
+        "(Gini = to ganger arealet mellom dem)."
+    )
     show_table(
         summary[["label", "value", "help"]].rename(
             columns={"label": "Mål", "value": "Verdi", "help": "Forklaring"}
@@ -689,6 +715,24 @@ def balance_section(
 
 
 # ---------------------------------------------------------------------- suggestions tab
+def read_zones(file: Any) -> gpd.GeoDataFrame | None:
+    """Exclusion polygons from an upload, checked like every upload; problems shown, never raised."""
+    data = file.getvalue()
+    problems = uploads.check_upload(file.name, data)
+    if not problems:
+        try:
+            result = read_any(data, file.name)
+            problems = result.problems
+            if result.kind == "polygons" and len(result.frame):
+                return gpd.GeoDataFrame(result.frame)
+            problems = [*problems, Problem(file.name, None, None, "Fant ingen polygoner i filen.")]
+        except InputError as exc:
+            problems = exc.problems
+    st.warning("Utelukkede soner ble ikke brukt.")
+    st.table(problems_frame(problems).astype(str))
+    return None
+
+
 def suggest_tab(study: Study, engine: DistanceEngine, analysis: ws.AnalysisSettings) -> None:
     st.subheader("Forslag til nye steder")
     st.caption(
@@ -713,10 +757,19 @@ def suggest_tab(study: Study, engine: DistanceEngine, analysis: ws.AnalysisSetti
         within = c[3].multiselect(
             "Bare i bydelene",
             study.bydeler["bydel_code"].tolist(),
+            placeholder="Hele byen",
             key="sug_within",
             format_func=dict(
                 zip(study.bydeler["bydel_code"], study.bydeler["bydel"], strict=False)
             ).get,
+        )
+        zones_file = st.file_uploader(
+            "Utelukkede soner (polygoner: GeoJSON, GeoPackage eller zippet Shapefile)",
+            key="sug_zones",
+            help="Ingen forslag legges i eller nær disse områdene.",
+        )
+        buffer_m = st.number_input(
+            "Avstand til utelukkede soner (m)", 0, 1000, 0, 50, key="sug_buffer"
         )
         use_uploaded = st.checkbox(
             "Velg blant kandidatene i listen i stedet for rutenettet", key="sug_use_cands"
@@ -724,6 +777,7 @@ def suggest_tab(study: Study, engine: DistanceEngine, analysis: ws.AnalysisSetti
         go = st.form_submit_button("Foreslå steder", type="primary")
     if go:
         cands = state().candidates if use_uploaded and len(state().candidates) else None
+        zones = read_zones(zones_file) if zones_file is not None else None
         try:
             with st.spinner("Løser lokaliseringsmodellen …"):
                 state().suggestion = suggest_sites(
@@ -736,6 +790,8 @@ def suggest_tab(study: Study, engine: DistanceEngine, analysis: ws.AnalysisSetti
                     candidates=cands,
                     grid_m=float(grid),
                     within_codes=within or None,
+                    exclusion=zones,
+                    exclusion_buffer_m=float(buffer_m),
                 )
         except ValueError as exc:
             st.warning(str(exc))
@@ -905,6 +961,7 @@ def scenario_tab(study: Study, analysis: ws.AnalysisSettings) -> None:
                 "version": "Versjon",
                 "saved_at": "Lagret",
                 "n_candidates": "Kandidater",
+                "note": "Notat",
             }
         ),
         hide_index=True,

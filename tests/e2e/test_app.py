@@ -112,7 +112,11 @@ def test_candidate_from_coordinates_changes_the_table(page: Any) -> None:
     before = _grid_text(page, "compare_table")
     page.get_by_text("Vis tabellen med kandidatene").click()
     page.get_by_text("Bydelene sammenlignet (med kandidater)").wait_for()
-    _wait_idle(page)
+    page.wait_for_function(
+        "(old) => { const t = document.querySelector('.st-key-compare_table table');"
+        " return t && t.textContent !== old; }",
+        arg=before,
+    )
     after = _grid_text(page, "compare_table")
     assert before != after
     screenshot(page, "03_kandidat_tabell")
@@ -165,3 +169,42 @@ def test_broken_upload_shows_problem_table_and_keeps_data(page: Any, tmp_path: A
     page.get_by_text("tjenester_feil.csv: 2 rader lest, 1 hoppet over").wait_for()
     _map(page)
     screenshot(page, "05_opplasting_feil")
+
+
+def test_suggestion_export_and_scenario_round_trip(page: Any, tmp_path: Any) -> None:
+    _map(page)
+    # suggestions: one click, results named with a bydel, added as candidates
+    page.get_by_role("tab", name="Forslag").click()
+    page.get_by_role("button", name="Foreslå steder").click()
+    sites = _grid_text(page, "suggest_sites")
+    assert any(name in sites for name in BYDEL_NAMES)
+    _wait_idle(page)
+    page.locator(".st-key-suggest_sites").scroll_into_view_if_needed()
+    screenshot(page, "06_forslag")
+    page.get_by_role("button", name="Legg forslagene til som kandidater").click()
+    _wait_idle(page)
+    # export: the bydel table as XLSX through the download button
+    page.get_by_role("tab", name="Eksport").click()
+    page.get_by_text("Tabell", exact=True).click()
+    _wait_idle(page)
+    page.get_by_role("button", name="Lag fil").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name=re.compile(r"Last ned dekning_tabell.*\.xlsx")).click()
+    target = tmp_path / "tabell.xlsx"
+    download.value.save_as(target)
+    assert target.read_bytes()[:2] == b"PK"  # an XLSX (zip) file
+    screenshot(page, "07_eksport")
+    # scenario: save, clear, reopen
+    page.get_by_role("tab", name="Scenarier").click()
+    page.get_by_label("Navn på scenario").fill("E2E forslag")
+    page.get_by_label("Laget av").fill("test")
+    page.get_by_role("button", name="Lagre").click()
+    page.get_by_text("Lagret «E2E forslag» versjon 1.").wait_for()
+    page.get_by_role("tab", name="Kart og kandidater").click()
+    page.get_by_role("button", name="Fjern alle kandidater").click()
+    page.get_by_text("Ingen kandidater ennå").wait_for()
+    page.get_by_role("tab", name="Scenarier").click()
+    page.get_by_role("button", name="Åpne").click()
+    page.get_by_role("tab", name="Kart og kandidater").click()
+    assert "Forslag 1" in _grid_text(page, "cand_summary")
+    screenshot(page, "08_scenario_gjenapnet")
