@@ -24,12 +24,9 @@ import contextlib
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -39,6 +36,7 @@ from urllib.parse import urlparse
 import geopandas as gpd
 import pytest
 import shapely
+from appserver import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, running_app
 
 from geo import settings
 from geo.boundaries import assign_bydel
@@ -46,21 +44,7 @@ from geo.scenarios import ScenarioStore
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-# Duplicated from tests/e2e/conftest.py: that conftest is not importable as a module here
-# (tests/e2e has no __init__.py, and tests/conftest.py is also called ``conftest``).
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 SCREENSHOTS = ROOT / "screenshots"
 REPORT = SCREENSHOTS / "load.json"
@@ -76,26 +60,6 @@ GRID_NORTH = range(6_639_000, 6_651_001, 1_500)
 
 
 # ------------------------------------------------------------------------------ the server
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"Streamlit stoppet med kode {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError("Streamlit svarte ikke på /_stcore/health")
-
-
 @dataclass
 class LoadServer:
     """The running app: its URL, process, scenario store file and log file."""
@@ -112,46 +76,10 @@ def load_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoadServer
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium mangler ({CHROMIUM}); `bash dev test` installerer den.")
     pytest.importorskip("playwright.async_api")
-    port = _free_port()
     store_path = tmp_path_factory.mktemp("load_scn") / "scenarios.sqlite"
     log_path = tmp_path_factory.mktemp("load_log") / "streamlit.log"
-    env = dict(os.environ)
-    env["OSLO_COVERAGE_SCENARIOS"] = str(store_path)
-    log = log_path.open("wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc)
+    with running_app(store_path, log_path) as (url, proc):
         yield LoadServer(url, proc, store_path, log_path)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 # ------------------------------------------------------------------------------ the points
