@@ -614,11 +614,15 @@ def compare_tab(
         width="stretch",
     )
     st.caption(METRIC_HELP.get(metric, ""))
-    balance_section(study, engine, analysis, table)
+    balance_section(study, engine, whatif, analysis, table)
 
 
 def balance_section(
-    study: Study, engine: DistanceEngine, analysis: ws.AnalysisSettings, table: pd.DataFrame
+    study: Study,
+    engine: DistanceEngine,
+    whatif: Any,
+    analysis: ws.AnalysisSettings,
+    table: pd.DataFrame,
 ) -> None:
     st.subheader("Balanse over byen")
     st.caption(
@@ -666,20 +670,20 @@ def balance_section(
         .properties(height=520),
         width="stretch",
     )
-    weights = None
-    if analysis.weight_basis != "innbyggere" and state().user_data is not None:
-        weights = ws.user_weights(
-            study, state().user_data.frame, analysis.weight_basis, state().user_data.kind
-        )
     key = state().whatif[0]
     cached = state().get("balance")
     if cached is None or cached[0] != key:
+        # the weights the what-if engine already spread from the user data (None for residents)
+        weights = (
+            whatif.demand[ws.USER_WEIGHT_COLUMN].to_numpy(dtype=float)
+            if whatif.weight_column == ws.USER_WEIGHT_COLUMN
+            else None
+        )
         summary, _ = current_balance(
             study, engine, analysis.threshold_m, list(analysis.categories), weights=weights
         )
         state().balance = (key, summary)
     summary = state().balance[1]
-    rows = table[table["bydel_code"] != CITY_CODE]
     lorenz = balance.lorenz_curve(rows["share_within_threshold"], rows["population"])
     diagonal = pd.DataFrame({"cum_pop_share": [0.0, 1.0], "cum_value_share": [0.0, 1.0]})
     st.altair_chart(
@@ -863,7 +867,7 @@ def export_tab(
         )
     elif what == "table":
         fmt = c[0].selectbox("Format", list(export.TABLE_FORMATS), key="exp_tfmt")
-    baseline = display_base(whatif)
+    baseline = whatif.baseline
     scenario = comparison.combined.table if comparison.combined is not None else None
     cands = state().candidates if len(state().candidates) else None
     if st.button("Lag fil", type="primary", key="exp_make"):
@@ -918,10 +922,6 @@ def export_tab(
             mime=export.MIME_TYPES.get(name.rsplit(".", 1)[-1], "application/octet-stream"),
             key="exp_download",
         )
-
-
-def display_base(whatif: Any) -> pd.DataFrame:
-    return whatif.baseline
 
 
 # ---------------------------------------------------------------------- scenarios tab

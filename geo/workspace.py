@@ -23,9 +23,8 @@ and which bydeler gain.
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -462,16 +461,6 @@ def scenario_payload(
 ) -> tuple[dict[str, Any], gpd.GeoDataFrame]:
     """Settings and candidates as they are stored in a scenario."""
     return analysis.to_dict(), candidates[CANDIDATE_COLUMNS].copy()
-
-
-def now_text() -> str:
-    """Local time for labels."""
-    return _dt.datetime.now().strftime("%d.%m.%Y %H:%M")
-
-
-def category_options() -> Sequence[tuple[str, str]]:
-    """(slug, bokmål label) for every category."""
-    return list(CATEGORIES.items())
 
 
 _NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
