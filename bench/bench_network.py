@@ -185,11 +185,11 @@ def main(argv: list[str] | None = None) -> int:
         del G
 
     # ---------------------------------------------------------------- what-if
+    from geo.analysis.whatif import WhatIf
     from geo.names import BYDEL_CODES
-    from geo.whatif import WhatIf
 
     if oslo:
-        from geo.boundaries import assign_bydel, load_bydeler
+        from geo.data.boundaries import assign_bydel, load_bydeler
 
         bydeler = load_bydeler()
         points = gpd.GeoSeries(
@@ -233,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         whatif.add([xy])
         add_times.append(time.perf_counter() - t)
     add_ms = np.array(add_times) * 1e3
-    from geo.metrics import bydel_metrics
+    from geo.analysis.metrics import bydel_metrics
 
     _, _, table_med = timed(
         lambda: bydel_metrics(demand, whatif.nearest_m, whatif.services, bydeler, args.threshold),

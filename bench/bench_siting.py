@@ -18,10 +18,12 @@ import time
 import numpy as np
 
 from geo import settings
-from geo.balance import load_bydel_groups
-from geo.metrics import Study
-from geo.services import located
-from geo.siting import CoverageModel, grid_candidates
+from geo.data.groups import load_bydel_groups
+from geo.data.services import located
+from geo.data.study import Study
+from geo.network.build import study_engine
+from geo.siting.candidates import grid_candidates
+from geo.siting.model import CoverageModel
 
 
 def main() -> None:
@@ -35,8 +37,8 @@ def main() -> None:
     args = parser.parse_args()
 
     t0 = time.perf_counter()
-    study, engine = Study.load(cell_m=args.cell).with_engine(
-        args.distance, settings.DEFAULT_WALK_SPEED_KMH
+    study, engine = study_engine(
+        Study.load(cell_m=args.cell), args.distance, settings.DEFAULT_WALK_SPEED_KMH
     )
     grid = grid_candidates(study.bydeler, 250)
     rng = np.random.default_rng(args.seed)
@@ -55,7 +57,7 @@ def main() -> None:
         model = CoverageModel.from_geodataframe(
             study.demand, candidates, engine, threshold, existing_sites=existing
         )
-        reduced, _, _ = model._reduced()
+        reduced, _, _ = model.reduced()
         print(
             f"\nthreshold {threshold:g} m: model built in {time.perf_counter() - t1:.2f} s; "
             f"{model.n_demand} rows -> {reduced.shape[0]} after reduction"

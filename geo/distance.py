@@ -13,7 +13,10 @@ import numpy as np
 from scipy import sparse
 from scipy.spatial import cKDTree
 
-DISTANCE_LABELS = {"straight": "luftlinje", "network": "gangavstand langs gatenettet"}
+__all__ = [
+    "DistanceEngine",
+    "StraightLineEngine",
+]
 
 
 @runtime_checkable

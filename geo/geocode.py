@@ -16,13 +16,18 @@ from typing import Any
 import geopandas as gpd
 
 from geo import settings
-from geo.datasets import GEOCODER_URL
+from geo.data.datasets import GEOCODER_URL
+from geo.errors import GeocodeUnavailableError
+
+__all__ = [
+    "OSLO_KOMMUNENUMMER",
+    "AddressHit",
+    "parse_response",
+    "search_address",
+]
+
 
 OSLO_KOMMUNENUMMER = "0301"
-
-
-class GeocodeUnavailableError(RuntimeError):
-    """Address search cannot reach Kartverket (no internet, or the service answered with an error)."""
 
 
 @dataclass(frozen=True)

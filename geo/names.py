@@ -10,6 +10,15 @@ from __future__ import annotations
 import re
 import unicodedata
 
+__all__ = [
+    "BYDEL_CODES",
+    "CITY_CODE",
+    "CITY_NAME",
+    "bydel_name",
+    "normalise_bydel",
+    "suggest_bydel",
+]
+
 BYDEL_CODES: dict[str, str] = {
     "030101": "Gamle Oslo",
     "030102": "Grünerløkka",

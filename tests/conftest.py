@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from geo import settings
-from geo.boundaries import load_bydeler, load_delbydeler
-from geo.metrics import Study
-from geo.population import load_population
+from geo.data.boundaries import load_bydeler, load_delbydeler
+from geo.data.population import load_population
+from geo.data.study import Study
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import pytest
 import scipy.sparse as sp
 
 from geo import network as gn
-from geo.access import access_by_bydel, accessibility, decay_weight, two_step_fca
+from geo.analysis.access import access_by_bydel, accessibility, decay_weight, two_step_fca
 from geo.distance import StraightLineEngine
 
 INF = np.inf
@@ -99,7 +99,7 @@ def test_accessibility_with_network_and_straight_engines() -> None:
 
 
 def test_cli_access(capsys: pytest.CaptureFixture[str], data_dir: object) -> None:
-    from geo.cli import main
+    from geo.cli.main import main
 
     assert main(["access", "--decay", "gaussian", "--cell", "500", "--distance", "straight"]) == 0
     out = capsys.readouterr().out

@@ -8,8 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo import balance
-from geo.io import InputError
+from geo.analysis import balance
+from geo.data.groups import central_codes, load_bydel_groups
+from geo.errors import InputError
+from geo.labels import BALANCE_HELP, BALANCE_LABELS
 from geo.names import BYDEL_CODES
 
 
@@ -155,11 +157,11 @@ def test_concentration_share_hand_worked():
 
 # ---------------------------------------------------------------------- groups file
 def test_bydel_groups_file_covers_all_sixteen_bydeler():
-    groups = balance.load_bydel_groups()
+    groups = load_bydel_groups()
     assert len(groups) == 16
     assert set(groups.index) == set(BYDEL_CODES) - {"030117"}
     assert set(groups) == {"Indre by", "Ytre øst", "Ytre vest", "Ytre sør"}
-    assert balance.central_codes(groups) == [
+    assert central_codes(groups) == [
         "030101",
         "030102",
         "030103",
@@ -173,15 +175,15 @@ def test_bydel_groups_bad_file_names_row_and_column(tmp_path):
     path = tmp_path / "groups.csv"
     path.write_text("bydel_code,group\n030101,Indre by\nFantasia,Ytre øst\n030101,Ytre sør\n")
     with pytest.raises(InputError) as err:
-        balance.load_bydel_groups(path)
+        load_bydel_groups(path)
     text = str(err.value)
     assert "groups.csv" in text and "Fantasia" in text
     assert "3" in text and "bydel_code" in text
 
 
 def test_every_metric_has_bokmal_help():
-    for key in balance.METRIC_LABELS:
-        assert balance.METRIC_HELP[key].endswith(".")
+    for key in BALANCE_LABELS:
+        assert BALANCE_HELP[key].endswith(".")
 
 
 # ---------------------------------------------------------------------- summary
@@ -209,7 +211,7 @@ def test_balance_summary_on_hand_table():
 
 
 def test_current_balance_on_real_oslo_data(study):
-    from geo.siting import current_balance
+    from geo.analysis.balance import current_balance
 
     summary, table = current_balance(study, study.straight_engine(), 500)
     values = summary.set_index("metric")["value"]
@@ -228,7 +230,7 @@ def test_current_balance_on_real_oslo_data(study):
 def test_cli_balance_json(capsys):
     import json
 
-    from geo.cli import main
+    from geo.cli.main import main
 
     assert main(["balance", "--cell", "250", "--measure", "median", "--format", "json"]) == 0
     payload = json.loads(capsys.readouterr().out)

@@ -2,7 +2,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 
-from geo.boundaries import assign_bydel, load_bydeler, register_boundary_file
+from geo.data.boundaries import assign_bydel, load_bydeler, register_boundary_file
 from geo.names import BYDEL_CODES
 
 

@@ -10,11 +10,15 @@ from openpyxl import load_workbook
 from PIL import Image
 from pypdf import PdfReader
 
-from geo import cartography as carto
 from geo import export
-from geo.metrics import coverage_table
-from geo.privacy import HIDDEN, SMALL
-from geo.services import load_candidates
+from geo.analysis.metrics import coverage_table
+from geo.analysis.privacy import HIDDEN, SMALL
+from geo.data.datasets import source_line
+from geo.data.services import load_candidates
+from geo.labels import format_metric, format_number
+from geo.maps import layout as carto
+from geo.maps.layers import classify, displaced_xy, label_points
+from geo.maps.layout import PrintOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 MM_TO_PT = 72 / 25.4
@@ -39,7 +43,9 @@ def _page_mm(page) -> tuple[float, float]:
 
 # ---------------------------------------------------------------------- static maps
 def test_png_300_dpi_has_the_pixel_size_of_a4(study, tmp_path):
-    fig = export.build_map("overview", study, paper="A4", orientation="landscape")
+    fig = export.build_map(
+        "overview", study, options=PrintOptions(paper="A4", orientation="landscape")
+    )
     path = export.export_map(tmp_path / "kart.png", fig, dpi=300)
     width, height = Image.open(path).size
     assert abs(width - 297 / 25.4 * 300) <= 1  # 3508 px
@@ -48,14 +54,18 @@ def test_png_300_dpi_has_the_pixel_size_of_a4(study, tmp_path):
 
 def test_png_a3_portrait_at_low_dpi(study, tables, tmp_path):
     table, _, _ = tables
-    fig = export.build_map("choropleth", study, table, paper="A3", orientation="portrait")
+    fig = export.build_map(
+        "choropleth", study, table, options=PrintOptions(paper="A3", orientation="portrait")
+    )
     width, height = Image.open(export.export_map(tmp_path / "a3.png", fig, dpi=40)).size
     assert abs(width - 297 / 25.4 * 40) <= 1
     assert abs(height - 420 / 25.4 * 40) <= 1
 
 
 def test_overview_pdf_has_page_size_and_every_map_element(study, tmp_path):
-    fig = export.build_map("overview", study, paper="A4", orientation="landscape")
+    fig = export.build_map(
+        "overview", study, options=PrintOptions(paper="A4", orientation="landscape")
+    )
     path = export.export_map(tmp_path / "oversikt.pdf", fig)
     reader = PdfReader(path)
     assert len(reader.pages) == 1
@@ -100,7 +110,11 @@ def test_choropleth_pdf_legend_classes_and_sources(study, tables, tmp_path):
 def test_svg_is_vector_with_real_text(study, tables, tmp_path):
     table, _, _ = tables
     fig = export.build_map(
-        "choropleth", study, table, metric="median_distance_m", orientation="landscape"
+        "choropleth",
+        study,
+        table,
+        metric="median_distance_m",
+        options=PrintOptions(orientation="landscape"),
     )
     svg = export.export_map(tmp_path / "tema.svg", fig).read_text(encoding="utf-8")
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
@@ -112,10 +126,8 @@ def test_candidate_map_names_fictitious_candidates(study, tables, tmp_path):
     table, scenario, candidates = tables
     fig = export.build_map("candidates", study, table, scenario, candidates)
     text = _pdf_text(export.export_map(tmp_path / "kand.pdf", fig))
-    today = carto.format_metric("share_within_threshold", table["share_within_threshold"].iloc[-1])
-    later = carto.format_metric(
-        "share_within_threshold", scenario["share_within_threshold"].iloc[-1]
-    )
+    today = format_metric("share_within_threshold", table["share_within_threshold"].iloc[-1])
+    later = format_metric("share_within_threshold", scenario["share_within_threshold"].iloc[-1])
     assert f"I dag: {today}" in text and f"Med kandidater: {later}" in text
     assert "FIKTIV eksempel" in text and "Kandidatene er FIKTIVE eksempler" in text
     assert "Innen 500 m fra" in text
@@ -128,7 +140,7 @@ def test_candidate_map_needs_candidates(study, tables):
 
 
 def test_tiles_fall_back_to_plain_background_without_attribution(study, tmp_path):
-    fig = export.build_map("overview", study, background="tiles")
+    fig = export.build_map("overview", study, options=PrintOptions(background="tiles"))
     text = _pdf_text(export.export_map(tmp_path / "tiles.pdf", fig))
     try:
         import contextily  # noqa: F401
@@ -139,7 +151,7 @@ def test_tiles_fall_back_to_plain_background_without_attribution(study, tmp_path
 
 def test_bad_paper_and_format_give_clear_messages(study, tmp_path):
     with pytest.raises(ValueError, match="papirformat"):
-        export.build_map("overview", study, paper="A5")
+        export.build_map("overview", study, options=PrintOptions(paper="A5"))
     fig = export.build_map("overview", study)
     with pytest.raises(ValueError, match="kartformat"):
         export.export_map(tmp_path / "kart.tif", fig)
@@ -148,7 +160,7 @@ def test_bad_paper_and_format_give_clear_messages(study, tmp_path):
 # ---------------------------------------------------------------------- cartography helpers
 def test_classify_puts_zeros_in_their_own_class_and_fits_k_to_the_data():
     values = [0, 0, 0, 0, 0.1, 0.2, 0.5, 0.6, np.inf]
-    classes = carto.classify(values, "share_within_threshold", k=5)
+    classes = classify(values, "share_within_threshold", k=5)
     assert classes.bins[0] == 0
     assert classes.index.tolist() == [0, 0, 0, 0, 1, 1, 2, 2, -1]
     assert classes.labels == ["0 %", "10 – 20 %", "50 – 60 %"]
@@ -156,21 +168,21 @@ def test_classify_puts_zeros_in_their_own_class_and_fits_k_to_the_data():
 
 
 def test_classify_with_fixed_bins_and_quantiles():
-    fixed = carto.classify([100, 900, 2500], "median_distance_m", bins=[500, 1000, 3000])
+    fixed = classify([100, 900, 2500], "median_distance_m", bins=[500, 1000, 3000])
     assert fixed.index.tolist() == [0, 1, 2]
     assert fixed.labels[2] == "2\u00a0500 m"
-    quant = carto.classify(np.arange(1, 17), "n_services", method="quantiles", k=4)
+    quant = classify(np.arange(1, 17), "n_services", method="quantiles", k=4)
     assert quant.counts == [4, 4, 4, 4]
 
 
 def test_source_line_lists_osm_only_when_used():
-    plain = carto.source_line(["bydeler_pbe2013", "population"])
+    plain = source_line(["bydeler_pbe2013", "population"])
     assert (
         plain
         == "Kilde: Bydelsgrenser: Oslo kommune (PBE), 2013 · Befolkning: SSB / Oslo kommune, 2020"
     )
-    assert "OpenStreetMap" in carto.source_line(["walk_network"])
-    assert carto.source_line([], tiles=True).endswith("© OpenStreetMap-bidragsytere")
+    assert "OpenStreetMap" in source_line(["walk_network"])
+    assert source_line([], tiles=True).endswith("© OpenStreetMap-bidragsytere")
 
 
 def test_north_arrow_points_to_true_north():
@@ -181,7 +193,7 @@ def test_north_arrow_points_to_true_north():
 def test_crowded_markers_are_spread_on_a_ring_without_overlap():
     # four services at one address, one 12 m away (same group), one 50 m away (alone); size 10 m
     xy = np.array([[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, -12.0], [50.0, 0.0]])
-    shown, moved = carto.displaced_xy(xy, 10.0)
+    shown, moved = displaced_xy(xy, 10.0)
     assert moved.tolist() == [True, True, True, True, True, False]
     centre = xy[:5].mean(axis=0)
     radius = max(9.0, 7.0 / np.sin(np.pi / 5))  # 11.9 m
@@ -194,15 +206,15 @@ def test_crowded_markers_are_spread_on_a_ring_without_overlap():
 
 
 def test_label_points_lie_inside_each_bydel(bydeler):
-    points = carto.label_points(bydeler.geometry)
+    points = label_points(bydeler.geometry)
     assert all(geom.contains(point) for geom, point in zip(bydeler.geometry, points, strict=True))
 
 
 def test_norwegian_number_format():
-    assert carto.format_number(689525) == "689\u00a0525"
-    assert carto.format_number(-1654.4) == "\u22121\u00a0654"
-    assert carto.format_metric("share_within_threshold", 0.0243) == "2,4 %"
-    assert carto.format_metric("p90_distance_m", 8838.2) == "8\u00a0838 m"
+    assert format_number(689525) == "689\u00a0525"
+    assert format_number(-1654.4) == "\u22121\u00a0654"
+    assert format_metric("share_within_threshold", 0.0243) == "2,4 %"
+    assert format_metric("p90_distance_m", 8838.2) == "8\u00a0838 m"
 
 
 # ---------------------------------------------------------------------- tables
@@ -256,7 +268,7 @@ def test_csv_with_scenario_is_the_candidate_comparison(tables, tmp_path):
 # ---------------------------------------------------------------------- small numbers in every export
 @pytest.fixture(scope="module")
 def user_table(study):
-    from geo.metrics import spread_user_data
+    from geo.analysis.metrics import spread_user_data
 
     user = pd.DataFrame({"bydel_code": ["030101", "030102", "030103"], "visits": [3, 12, 40]})
     weights = spread_user_data(study.demand, user, "visits", kind="aggregate")
@@ -351,11 +363,9 @@ def test_report_without_candidates_is_shorter(study, tables, tmp_path):
 
 
 # ---------------------------------------------------------------------- HTML
-def test_html_is_self_contained(study, tmp_path):
-    pytest.importorskip("geo.webassets")
-    path = export.export_html(
-        export.folium_overview(study.bydeler, study.services), tmp_path / "k.html"
-    )
+def test_html_is_self_contained(study, tables, tmp_path):
+    table, _, _ = tables
+    path = export.export_html(export.html_map(study, table), tmp_path / "k.html")
     html = path.read_text(encoding="utf-8")
     assert "<html" in html.lower() and "Grünerløkka" in html
     assert 'src="http' not in html and 'href="http' not in html
@@ -363,7 +373,7 @@ def test_html_is_self_contained(study, tmp_path):
 
 # ---------------------------------------------------------------------- CLI
 def test_cli_export_table_and_map(tmp_path, data_dir):
-    from geo.cli import main
+    from geo.cli.main import main
 
     out = tmp_path / "t.csv"
     assert main(["export", "table", "--cell", "500", "--out", str(out)]) == 0
@@ -392,7 +402,9 @@ def test_cli_export_table_and_map(tmp_path, data_dir):
 
 
 def test_title_and_subtitle_can_be_replaced(study, tmp_path):
-    fig = export.build_map("overview", study, title="Sak 24/1234: tilbud", subtitle="Vedlegg 2")
+    fig = export.build_map(
+        "overview", study, options=PrintOptions(title="Sak 24/1234: tilbud", subtitle="Vedlegg 2")
+    )
     text = _pdf_text(export.export_map(tmp_path / "t.pdf", fig))
     assert "Sak 24/1234: tilbud" in text and "Vedlegg 2" in text
     assert "Lavterskeltilbud i Oslo etter kategori" not in text
@@ -400,7 +412,7 @@ def test_title_and_subtitle_can_be_replaced(study, tmp_path):
 
 
 def test_cli_unwritable_output_is_a_clear_error(tmp_path, capsys, data_dir):
-    from geo.cli import main
+    from geo.cli.main import main
 
     blocker = tmp_path / "fil"
     blocker.write_text("x")
@@ -410,7 +422,7 @@ def test_cli_unwritable_output_is_a_clear_error(tmp_path, capsys, data_dir):
 
 
 def test_cli_candidate_map_without_candidates_is_a_clear_error(tmp_path, capsys, data_dir):
-    from geo.cli import main
+    from geo.cli.main import main
 
     code = main(
         ["export", "map", "--kind", "candidates", "--cell", "500", "--out", str(tmp_path / "x.png")]

@@ -1,6 +1,7 @@
 import pytest
 
 from geo import geocode
+from geo.errors import GeocodeUnavailableError
 
 
 def test_parse_kartverket_answer():
@@ -23,5 +24,5 @@ def test_parse_kartverket_answer():
 
 def test_offline_gives_clear_message(monkeypatch):
     monkeypatch.setattr(geocode, "GEOCODER_URL", "http://127.0.0.1:9/adresser/v1/sok")
-    with pytest.raises(geocode.GeocodeUnavailableError, match="koordinater eller klikk i kartet"):
+    with pytest.raises(GeocodeUnavailableError, match="koordinater eller klikk i kartet"):
         geocode.search_address("Storgata 36", timeout_s=1)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from geo.io import LoadResult
-from geo.uploads import clean_filename, read_upload, safe_text
+from geo.inputs.problems import LoadResult
+from geo.workspace.uploads import clean_filename, read_upload, safe_text
 
 HOSTILE = Path(__file__).parent / "hostile"
 FILES = HOSTILE / "files"

@@ -6,7 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.io import InputError, parse_number, read_any, sniff_delimiter
+from geo.errors import InputError
+from geo.inputs.coordinates import parse_number
+from geo.inputs.read import read_any
+from geo.inputs.tables import sniff_delimiter
 
 
 def _write(tmp_path, name, data):

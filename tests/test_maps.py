@@ -14,10 +14,15 @@ import shapely
 from folium.plugins import HeatMap
 from matplotlib.colors import to_rgb
 
-from geo import cartography as carto
 from geo import maps
-from geo.metrics import coverage_table, spread_user_data
-from geo.services import CATEGORIES, load_candidates, located
+from geo.analysis.metrics import coverage_table, spread_user_data
+from geo.data.services import load_candidates, located
+from geo.geom import map_click_to_xy
+from geo.labels import CATEGORIES, format_metric
+from geo.maps._leaflet import HEAT_PANE, HtmlControl, MapStyle, MarkerLayer
+from geo.maps.layers import classify
+from geo.maps.web import MapLayers, MapOptions
+from geo.style import CANDIDATE_ICON, CATEGORY_STYLE, OSLO_PALETTE
 
 
 @pytest.fixture(scope="module")
@@ -42,11 +47,11 @@ def _geojson(m, prefix):
 
 
 def _marker_layers(m, prefix=""):
-    return [layer for layer in _layers(m, maps._MarkerLayer) if layer.layer_name.startswith(prefix)]
+    return [layer for layer in _layers(m, MarkerLayer) if layer.layer_name.startswith(prefix)]
 
 
 def _legend_html(m):
-    return " ".join(c.html for c in _layers(m, maps._HtmlControl))
+    return " ".join(c.html for c in _layers(m, HtmlControl))
 
 
 def _fiktive_points(bydeler, n, seed=0):
@@ -64,7 +69,7 @@ def _fiktive_points(bydeler, n, seed=0):
 
 # ---------------------------------------------------------------------- constants
 def test_palette_and_category_icons_match_the_print_maps():
-    assert maps.OSLO_PALETTE == {
+    assert OSLO_PALETTE == {
         "dark_blue": "#2a2859",
         "blue": "#6fe9ff",
         "light_blue": "#b3f5ff",
@@ -74,29 +79,30 @@ def test_palette_and_category_icons_match_the_print_maps():
         "red": "#ff8274",
         "beige": "#f8f0dd",
     }
-    assert carto.OSLO_PALETTE == maps.OSLO_PALETTE
-    assert set(maps.CATEGORY_ICONS) == set(CATEGORIES)
-    for slug, (colour, _icon) in maps.CATEGORY_ICONS.items():
-        assert colour == carto.CATEGORY_STYLE[slug][0]
-    # where two categories share a colour, the icon differs
-    pairs = {}
-    for colour, icon in maps.CATEGORY_ICONS.values():
-        assert icon not in pairs.get(colour, set())
-        pairs.setdefault(colour, set()).add(icon)
+    assert OSLO_PALETTE == OSLO_PALETTE
+    assert set(CATEGORY_STYLE) == set(CATEGORIES)
+    # where two categories share a colour, both the print marker and the web icon differ
+    icons: dict[str, set[str]] = {}
+    markers: dict[str, set[str]] = {}
+    for style in CATEGORY_STYLE.values():
+        assert style.icon not in icons.get(style.colour, set())
+        assert style.marker not in markers.get(style.colour, set())
+        icons.setdefault(style.colour, set()).add(style.icon)
+        markers.setdefault(style.colour, set()).add(style.marker)
 
 
 def test_category_icons_exist_in_the_vendored_font_awesome():
-    from geo.webassets import static_dir
+    from geo.maps.webassets import static_dir
 
     css = (static_dir() / "fontawesome-free" / "css" / "all.min.css").read_text()
-    for _colour, icon in maps.CATEGORY_ICONS.values():
-        assert f".fa-{icon}:before" in css, icon
-    assert f".fa-{maps.CANDIDATE_ICON}:before" in css
+    for style in CATEGORY_STYLE.values():
+        assert f".fa-{style.icon}:before" in css, style.icon
+    assert f".fa-{CANDIDATE_ICON}:before" in css
 
 
 def test_map_click_to_xy_inverts_the_display_projection(study):
     row = study.services.set_index("id").loc["brukerrom-oslo"]
-    x, y = maps.map_click_to_xy(59.91573563125075, 10.756875795973647)
+    x, y = map_click_to_xy(59.91573563125075, 10.756875795973647)
     assert x == pytest.approx(row.geometry.x, abs=0.01)
     assert y == pytest.approx(row.geometry.y, abs=0.01)
     assert 590_000 < x < 610_000 and 6_630_000 < y < 6_660_000
@@ -104,7 +110,7 @@ def test_map_click_to_xy_inverts_the_display_projection(study):
 
 # ---------------------------------------------------------------------- bydeler and choropleth
 def test_all_16_bydeler_are_drawn_sentrum_included(bydeler):
-    m = maps.coverage_map(bydeler)
+    m = maps.coverage_map(MapLayers(bydeler))
     features = _geojson(m, "Bydeler").data["features"]
     assert len(features) == 16
     names = {f["properties"]["bydel"] for f in features}
@@ -117,13 +123,13 @@ def test_all_16_bydeler_are_drawn_sentrum_included(bydeler):
 
 def test_choropleth_colours_follow_the_classes(bydeler, table):
     metric = "median_distance_m"
-    m = maps.coverage_map(bydeler, table, metric)
+    m = maps.coverage_map(MapLayers(bydeler, table=table, metric=metric))
     features = _geojson(m, "Bydeler").data["features"]
     values = table.set_index("bydel_code")[metric]
     fills = {f["properties"]["bydel_code"]: f["properties"]["_fill"] for f in features}
     lowest, highest = values.drop("0301").idxmin(), values.drop("0301").idxmax()
     assert fills[lowest] != fills[highest]
-    classes = carto.classify(values.loc[list(fills)].to_numpy(), metric)
+    classes = classify(values.loc[list(fills)].to_numpy(), metric)
     assert len(set(fills.values())) == sum(1 for c in classes.counts if c)
     # the darkest class is the highest value (light → dark blue)
     dark = to_rgb(fills[highest])
@@ -132,17 +138,17 @@ def test_choropleth_colours_follow_the_classes(bydeler, table):
     # tooltip: bydel name and the formatted value
     verdi = {f["properties"]["bydel"]: f["properties"]["verdi"] for f in features}
     sentrum = table.set_index("bydel")[metric]["Sentrum"]
-    assert verdi["Sentrum"] == carto.format_metric(metric, sentrum)
+    assert verdi["Sentrum"] == format_metric(metric, sentrum)
     tooltip = next(iter(_geojson(m, "Bydeler")._children.values()))
     assert tooltip.fields == ["bydel", "verdi"]
     assert tooltip.aliases == ["Bydel", "Medianavstand (m)"]
 
 
 def test_choropleth_legend_names_metric_and_classes(bydeler, table):
-    m = maps.coverage_map(bydeler, table, "share_within_threshold")
+    m = maps.coverage_map(MapLayers(bydeler, table=table, metric="share_within_threshold"))
     legend = _legend_html(m)
     assert "Andel innen 500 m" in legend
-    classes = carto.classify(
+    classes = classify(
         bydeler["bydel_code"].map(table.set_index("bydel_code")["share_within_threshold"]),
         "share_within_threshold",
     )
@@ -157,7 +163,7 @@ def test_user_counts_are_protected_in_tooltips_and_legend(study):
     user = pd.DataFrame({"bydel_code": ["030101", "030102", "030103"], "visits": [3, 12, 40]})
     weights = spread_user_data(study.demand, user, "visits", kind="aggregate")
     user_table = coverage_table(study, weights=weights)
-    m = maps.coverage_map(study.bydeler, user_table, "population")
+    m = maps.coverage_map(MapLayers(study.bydeler, table=user_table, metric="population"))
     verdi = {
         f["properties"]["bydel"]: f["properties"]["verdi"]
         for f in _geojson(m, "Bydeler").data["features"]
@@ -170,26 +176,26 @@ def test_user_counts_are_protected_in_tooltips_and_legend(study):
 
 def test_bad_metric_and_tiles_give_clear_messages(bydeler, table):
     with pytest.raises(ValueError, match="nøkkeltallet"):
-        maps.coverage_map(bydeler, table, "finnes_ikke")
+        maps.coverage_map(MapLayers(bydeler, table=table, metric="finnes_ikke"))
     with pytest.raises(ValueError, match="tabell"):
-        maps.coverage_map(bydeler, None, "population")
+        maps.coverage_map(MapLayers(bydeler, table=None, metric="population"))
     with pytest.raises(ValueError, match="bakgrunnskart"):
-        maps.coverage_map(bydeler, tiles="google")
+        maps.coverage_map(MapLayers(bydeler), MapOptions(tiles="google"))
 
 
 def test_frame_without_crs_is_taken_as_analysis_crs(bydeler):
     bare = gpd.GeoDataFrame(bydeler[["bydel_code", "bydel"]], geometry=list(bydeler.geometry))
     assert bare.crs is None
-    features = _geojson(maps.coverage_map(bare), "Bydeler").data["features"]
+    features = _geojson(maps.coverage_map(MapLayers(bare)), "Bydeler").data["features"]
     lon, lat = features[0]["geometry"]["coordinates"][0][0]
     assert 10.4 < lon < 11.0 and 59.7 < lat < 60.2
 
 
 # ---------------------------------------------------------------------- tiles
 def test_no_tiles_means_plain_background_and_filled_bydeler(bydeler):
-    m = maps.coverage_map(bydeler)
+    m = maps.coverage_map(MapLayers(bydeler))
     assert not _layers(m, folium.TileLayer)
-    style = _layers(m, maps._MapStyle)[0]
+    style = _layers(m, MapStyle)[0]
     assert style.background == maps.PLAIN_BACKGROUND
     html = m.get_root().render()
     assert f'style.background = "{maps.PLAIN_BACKGROUND}"' in html
@@ -204,17 +210,17 @@ def test_no_tiles_means_plain_background_and_filled_bydeler(bydeler):
     ],
 )
 def test_tiles_on_request_with_attribution(bydeler, tiles, url_part, attribution):
-    m = maps.coverage_map(bydeler, tiles=tiles)
+    m = maps.coverage_map(MapLayers(bydeler), MapOptions(tiles=tiles))
     (layer,) = _layers(m, folium.TileLayer)
     assert url_part in layer.tiles
     assert layer.options["attribution"] == attribution
-    assert _layers(m, maps._MapStyle)[0].background is None
+    assert _layers(m, MapStyle)[0].background is None
 
 
 # ---------------------------------------------------------------------- services
 def test_one_marker_per_located_service(study):
     services = study.services
-    m = maps.coverage_map(study.bydeler, services=services)
+    m = maps.coverage_map(MapLayers(study.bydeler, services=services))
     layers = _marker_layers(m, "Tilbud:")
     placed = located(services)
     assert sum(len(layer.rows) for layer in layers) == len(placed)
@@ -227,7 +233,7 @@ def test_one_marker_per_located_service(study):
 
 
 def test_service_tooltips_carry_category_address_and_source(study):
-    m = maps.coverage_map(study.bydeler, services=study.services)
+    m = maps.coverage_map(MapLayers(study.bydeler, services=study.services))
     (layer,) = _marker_layers(m, "Tilbud: Brukerrom")
     (row,) = layer.rows
     assert row[3] == "Brukerrommet, Prindsen mottakssenter"
@@ -241,7 +247,7 @@ def test_service_tooltips_carry_category_address_and_source(study):
 
 
 def test_services_at_one_address_are_fanned_out(study):
-    m = maps.coverage_map(study.bydeler, services=study.services)
+    m = maps.coverage_map(MapLayers(study.bydeler, services=study.services))
     rows = [row for layer in _marker_layers(m, "Tilbud:") for row in layer.rows]
     at_prindsen = [row for row in rows if row[4] == "Hausmanns gate 11"]
     assert len(at_prindsen) >= 2
@@ -255,7 +261,7 @@ def test_services_at_one_address_are_fanned_out(study):
 
 def test_legend_lists_only_the_categories_shown(study):
     shown = ["brukerrom", "moteplass", "sproyteboks"]  # no sprøyteboks has a location
-    m = maps.coverage_map(study.bydeler, services=study.services, categories=shown)
+    m = maps.coverage_map(MapLayers(study.bydeler, services=study.services, categories=shown))
     legend = _legend_html(m)
     assert "Tegnforklaring" in legend
     assert "Brukerrom (1)" in legend
@@ -263,7 +269,7 @@ def test_legend_lists_only_the_categories_shown(study):
     assert f"Møteplass/aktivitetshus ({n_moteplass})" in legend
     for slug in set(CATEGORIES) - {"brukerrom", "moteplass"}:
         assert CATEGORIES[slug] not in legend
-    all_shown = _legend_html(maps.coverage_map(study.bydeler, services=study.services))
+    all_shown = _legend_html(maps.coverage_map(MapLayers(study.bydeler, services=study.services)))
     for slug in located(study.services)["category"].unique():
         assert CATEGORIES[slug] in all_shown
     unplaced = len(study.services) - len(located(study.services))
@@ -282,7 +288,7 @@ def test_sproyteboks_are_clustered(bydeler):
         },
         geometry=points,
     )
-    m = maps.coverage_map(bydeler, services=boxes)
+    m = maps.coverage_map(MapLayers(bydeler, services=boxes))
     (layer,) = _marker_layers(m, "Tilbud: Sprøyteboks")
     assert layer.cluster and len(layer.rows) == 40
     assert all(len(row) == 7 for row in layer.rows)  # clustered: no fan-out offsets
@@ -293,7 +299,7 @@ def test_sproyteboks_are_clustered(bydeler):
 
 # ---------------------------------------------------------------------- other layers
 def test_candidates_appear_in_their_own_style(bydeler, candidates):
-    m = maps.coverage_map(bydeler, candidates=candidates)
+    m = maps.coverage_map(MapLayers(bydeler, candidates=candidates))
     (layer,) = _marker_layers(m, "Kandidatsteder")
     assert len(layer.rows) == len(candidates)
     assert layer.styles[0]["prefix"] == "Kandidat: "
@@ -311,7 +317,7 @@ def test_delbydeler_service_areas_and_user_points(study, delbydeler):
     )
     users = gpd.GeoSeries(_fiktive_points(study.bydeler, 200, seed=5))
     m = maps.coverage_map(
-        study.bydeler, delbydeler=delbydeler, service_areas=areas, user_points=users
+        MapLayers(study.bydeler, delbydeler=delbydeler, service_areas=areas, user_points=users)
     )
     outlines = _geojson(m, "Delbydeler")
     assert len(outlines.data["features"]) == len(delbydeler) == 97
@@ -320,7 +326,7 @@ def test_delbydeler_service_areas_and_user_points(study, delbydeler):
     assert len(area_layer.data["features"]) == len(placed)
     assert area_layer.style_function(None)["fillOpacity"] < 0.5
     (heat,) = _layers(m, HeatMap)
-    assert len(heat.data) == 200 and heat.options["pane"] == maps.HEAT_PANE
+    assert len(heat.data) == 200 and heat.options["pane"] == HEAT_PANE
     legend = _legend_html(m)
     assert "Dekningsområde" in legend and "Brukerdata, tetthet (200)" in legend
     names = [c.layer_name for c in _layers(m) if hasattr(c, "layer_name")]
@@ -330,20 +336,30 @@ def test_delbydeler_service_areas_and_user_points(study, delbydeler):
 
 def test_user_points_as_cluster(bydeler):
     users = gpd.GeoDataFrame(geometry=_fiktive_points(bydeler, 50, seed=7))
-    m = maps.coverage_map(bydeler, user_points=users, user_points_as="cluster")
+    m = maps.coverage_map(
+        MapLayers(bydeler, user_points=users), MapOptions(user_points_as="cluster")
+    )
     (layer,) = _marker_layers(m, "Brukerdata")
     assert layer.cluster and len(layer.rows) == 50
     with pytest.raises(ValueError, match="brukerdata"):
-        maps.coverage_map(bydeler, user_points=users, user_points_as="hexbin")
+        maps.coverage_map(
+            MapLayers(bydeler, user_points=users), MapOptions(user_points_as="hexbin")
+        )
 
 
 def test_local_assets_by_default_and_on_request(bydeler):
-    local = maps.coverage_map(bydeler).get_root().render()
+    local = maps.coverage_map(MapLayers(bydeler)).get_root().render()
     assert 'src="/app/static/vendor/leaflet/leaflet.js"' in local
     assert "cdn.jsdelivr.net" not in local
-    remote = maps.coverage_map(bydeler, local_assets=False).get_root().render()
+    remote = (
+        maps.coverage_map(MapLayers(bydeler), MapOptions(local_assets=False)).get_root().render()
+    )
     assert "cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js" in remote
-    custom = maps.coverage_map(bydeler, asset_base_url="/x/vendor").get_root().render()
+    custom = (
+        maps.coverage_map(MapLayers(bydeler), MapOptions(asset_base_url="/x/vendor"))
+        .get_root()
+        .render()
+    )
     assert 'src="/x/vendor/leaflet/leaflet.js"' in custom
 
 
@@ -361,7 +377,9 @@ def test_5000_points_stay_compact(study):
         geometry=points,
     )
     start = time.perf_counter()
-    m = maps.coverage_map(study.bydeler, services=services, user_points=gpd.GeoSeries(points))
+    m = maps.coverage_map(
+        MapLayers(study.bydeler, services=services, user_points=gpd.GeoSeries(points))
+    )
     html = m.get_root().render()
     seconds = time.perf_counter() - start
     print(f"\n5 000 services + 5 000 user points: {seconds:.2f} s, {len(html) / 1e6:.2f} MB HTML")

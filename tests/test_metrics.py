@@ -3,15 +3,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.distance import StraightLineEngine
-from geo.metrics import (
-    CITY_CODE,
+from geo.analysis.metrics import (
     bydel_metrics,
     compare_tables,
     coverage_table,
     spread_user_data,
     weighted_quantile,
 )
+from geo.distance import StraightLineEngine
+from geo.names import CITY_CODE
 
 
 def test_weighted_quantile_by_hand():

@@ -13,6 +13,8 @@ import shapely
 
 from geo import network as gn
 from geo.distance import StraightLineEngine
+from geo.errors import NetworkUnavailableError
+from geo.settings import minutes_to_metres, walk_minutes
 
 X0, Y0 = 597_000.0, 6_643_000.0
 
@@ -39,12 +41,12 @@ def pt(x: float, y: float) -> list[float]:
 
 
 def test_walk_minutes_and_back() -> None:
-    assert gn.walk_minutes(750.0) == pytest.approx(10.0)
-    assert gn.walk_minutes(750.0, speed_kmh=3.0) == pytest.approx(15.0)
-    np.testing.assert_allclose(gn.walk_minutes(np.array([75.0, np.inf])), [1.0, np.inf])
-    assert gn.minutes_to_metres(15) == pytest.approx(1125.0)
+    assert walk_minutes(750.0) == pytest.approx(10.0)
+    assert walk_minutes(750.0, speed_kmh=3.0) == pytest.approx(15.0)
+    np.testing.assert_allclose(walk_minutes(np.array([75.0, np.inf])), [1.0, np.inf])
+    assert minutes_to_metres(15) == pytest.approx(1125.0)
     with pytest.raises(ValueError):
-        gn.walk_minutes(100.0, speed_kmh=0)
+        walk_minutes(100.0, speed_kmh=0)
 
 
 def test_network_distance_goes_round_the_river() -> None:
@@ -343,7 +345,7 @@ def test_download_failure_is_reported(tmp_path: Path, monkeypatch: pytest.Monkey
         raise ConnectionError("no internet")
 
     monkeypatch.setattr(ox, "graph_from_polygon", offline)
-    with pytest.raises(gn.NetworkUnavailableError, match="OpenStreetMap"):
+    with pytest.raises(NetworkUnavailableError, match="OpenStreetMap"):
         gn.download_walk_network(tmp_path, polygon=shapely.box(10.7, 59.9, 10.8, 60.0))
 
 
@@ -393,7 +395,7 @@ def test_cli_network_cache_and_isochrones(
 ) -> None:
     import geopandas as gpd
 
-    from geo.cli import main
+    from geo.cli.main import main
 
     assert main(["network-cache", "--data-dir", str(tmp_path)]) == 2
     assert "Fant ikke gangnett" in capsys.readouterr().out
@@ -412,6 +414,8 @@ def test_cli_network_cache_and_isochrones(
         str(sites),
         "--meters",
         "100",
+        "--distance",
+        "network",
         "--data-dir",
         str(tmp_path),
         "--out",

@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 from pyproj import Transformer
 
 from geo import settings as geo_settings
-from geo.io import parse_number, read_any, read_csv_bytes, sniff_delimiter
+from geo.inputs.coordinates import parse_number
+from geo.inputs.read import read_any
+from geo.inputs.tables import read_csv_bytes, sniff_delimiter
 
 # More examples for a thorough run: OSLO_COVERAGE_HYPOTHESIS_SCALE=20 pytest tests/test_parsing_properties.py
 _SCALE = max(1, int(os.environ.get("OSLO_COVERAGE_HYPOTHESIS_SCALE", "1")))

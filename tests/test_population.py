@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from geo.population import demand_points, load_population
+from geo.data.population import demand_points, load_population
+from geo.network.build import study_engine
 
 
 def test_population_table_newest_year(population):
@@ -48,7 +49,7 @@ def test_uniform_density_within_a_bydel(bydeler, population):
 
 
 def test_restrict_demand_respreads_within_bydel(study):
-    from geo.population import restrict_demand
+    from geo.data.population import restrict_demand
 
     demand = study.demand
     # Keep only points east of x = 598 000: bydeler split by that line keep their totals.
@@ -65,12 +66,12 @@ def test_restrict_demand_respreads_within_bydel(study):
 
 
 def test_study_with_network_engine_drops_cells_far_from_streets(study, tmp_path):
-    from geo.network import grid_network
+    from geo.network.graph import grid_network
 
     # A synthetic 200 m street grid over part of the inner city (not Oslo's streets: a test fixture).
     net = grid_network(26, 31, spacing_m=200, origin=(595_000, 6_642_000))
     net.save(tmp_path / "network" / "oslo_walk.npz")
-    restricted, engine = study.with_engine("network", data_dir=tmp_path)
+    restricted, engine = study_engine(study, "network", data_dir=tmp_path)
     assert engine.kind == "network"
     assert len(restricted.demand) < len(study.demand)
     assert restricted.demand["weight"].sum() == pytest.approx(study.demand["weight"].sum())
@@ -82,6 +83,6 @@ def test_study_with_network_engine_drops_cells_far_from_streets(study, tmp_path)
     # Without a network the study falls back to straight line, and says so.
     empty = tmp_path / "empty"
     empty.mkdir()
-    same, fallback = study.with_engine("network", data_dir=empty)
+    same, fallback = study_engine(study, "network", data_dir=empty)
     assert fallback.kind == "straight" and "luftlinje" in fallback.note
     assert same is study

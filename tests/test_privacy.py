@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.privacy import (
+from geo.analysis.privacy import (
     HIDDEN,
     SMALL,
     USER_DERIVED_COLUMNS,
@@ -117,14 +117,14 @@ def test_no_small_count_shown_and_none_recoverable(rows):
 
 
 def test_residents_table_is_not_suppressed(study):
-    from geo.metrics import coverage_table
+    from geo.analysis.metrics import coverage_table
 
     table = coverage_table(study)
     assert protect_coverage_table(table) is table
 
 
 def test_user_data_table_is_suppressed(study):
-    from geo.metrics import coverage_table, spread_user_data
+    from geo.analysis.metrics import coverage_table, spread_user_data
 
     user = pd.DataFrame({"bydel_code": ["030101", "030102", "030103"], "visits": [3, 12, 40]})
     weights = spread_user_data(study.demand, user, "visits", kind="aggregate")

@@ -19,14 +19,8 @@ import pytest
 from shapely.geometry import Point, Polygon
 
 from geo import settings
-from geo.scenarios import (
-    SCHEMA_VERSION,
-    Scenario,
-    ScenarioError,
-    ScenarioNotFoundError,
-    ScenarioStore,
-    ScenarioStoreError,
-)
+from geo.errors import ScenarioError, ScenarioNotFoundError, ScenarioStoreError
+from geo.scenarios import SCHEMA_VERSION, Scenario, ScenarioStore
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -1,15 +1,15 @@
 import pandas as pd
 import pytest
 
-from geo.io import InputError
-from geo.services import (
-    CATEGORIES,
+from geo.data.services import (
     SERVICE_COLUMNS,
     load_candidates,
     load_services,
     normalise_category,
     read_services,
 )
+from geo.errors import InputError
+from geo.labels import CATEGORIES
 
 
 def test_registry_follows_schema_and_sources():

@@ -14,13 +14,10 @@ import shapely
 
 from geo import settings
 from geo.distance import StraightLineEngine
-from geo.siting import (
-    CoverageModel,
-    exclude_zones,
-    explain_suggestion,
-    grid_candidates,
-    node_candidates,
-)
+from geo.siting.candidates import exclude_zones, grid_candidates, node_candidates
+from geo.siting.explain import explain_suggestion
+from geo.siting.model import CoverageModel, SiteContext
+from geo.siting.suggest import SiteRequest
 
 
 def _random_model(seed: int, n: int = 50, m: int = 10, threshold: float = 260.0) -> CoverageModel:
@@ -32,7 +29,12 @@ def _random_model(seed: int, n: int = 50, m: int = 10, threshold: float = 260.0)
     covered = rng.random(n) < 0.2
     groups = np.array(["030101", "030109", "030113"])[rng.integers(0, 3, n)]
     return CoverageModel.from_cost_matrix(
-        cost, weights, threshold, already_covered=covered, groups=groups, candidate_xy=cand
+        cost,
+        weights,
+        threshold,
+        already_covered=covered,
+        groups=groups,
+        sites=SiteContext(candidate_xy=cand),
     )
 
 
@@ -111,7 +113,7 @@ def test_reduction_merges_identical_rows_and_keeps_objective():
     model = CoverageModel(
         coverage, [1, 2, 3, 4, 100], already_covered=[False, False, True, False, False]
     )
-    reduced, weights, _ = model._reduced()
+    reduced, weights, _ = model.reduced()
     # rows 0 and 1 merge (row 2 already covered, row 4 unreachable): weights 3 and 4
     assert reduced.shape == (2, 2)
     assert sorted(weights.tolist()) == [3, 4]
@@ -255,11 +257,13 @@ def test_precomputed_sparse_coverage_is_accepted():
 
 
 def test_suggest_sites_on_real_oslo_data(study):
-    from geo.siting import suggest_sites
+    from geo.siting.suggest import suggest_sites
 
     engine = study.straight_engine()
     suggestion = suggest_sites(
-        study, engine, 500, p=1, method="enumerate", categories=["brukerrom"], grid_m=1000
+        study,
+        engine,
+        SiteRequest(500, p=1, method="enumerate", categories=["brukerrom"], grid_m=1000),
     )
     result = suggestion.result
     assert result.newly_covered > 0
@@ -316,7 +320,7 @@ def test_maximin_with_group_map_equals_brute_force(seed):
 def test_cli_suggest_json_and_bad_input(capsys):
     import json
 
-    from geo.cli import main
+    from geo.cli.main import main
 
     code = main(
         [
@@ -349,16 +353,12 @@ def test_cli_suggest_json_and_bad_input(capsys):
 
 
 def test_chosen_sites_are_display_points(study):
-    from geo.siting import chosen_sites, suggest_sites
+    from geo.siting.suggest import chosen_sites, suggest_sites
 
     suggestion = suggest_sites(
         study,
         study.straight_engine(),
-        500,
-        p=2,
-        method="greedy",
-        categories=["brukerrom"],
-        grid_m=1000,
+        SiteRequest(500, p=2, method="greedy", categories=["brukerrom"], grid_m=1000),
     )
     frame = chosen_sites(suggestion)
     assert frame.crs.to_epsg() == 4326

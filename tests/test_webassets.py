@@ -10,27 +10,32 @@ import folium
 import pytest
 from folium.plugins import Draw, FastMarkerCluster, Fullscreen, HeatMap, MarkerCluster
 
-from geo import maps, webassets
-from geo.boundaries import load_delbydeler
-from geo.services import load_candidates, located
+from geo import maps
+from geo.data.boundaries import load_delbydeler
+from geo.data.services import load_candidates, located
+from geo.errors import ExternalAssetError
+from geo.maps import webassets
+from geo.maps.web import MapLayers, MapOptions
 
 
 @pytest.fixture(scope="module")
 def full_map(study):
     """A map with every feature on: choropleth, all layers, clusters and a heat map."""
-    from geo.metrics import coverage_table
+    from geo.analysis.metrics import coverage_table
 
     table = coverage_table(study, ["brukerrom"])
     placed = located(study.services)
     m = maps.coverage_map(
-        study.bydeler,
-        table,
-        "share_within_threshold",
-        services=study.services,
-        candidates=load_candidates("data/candidates_example.csv").frame,
-        delbydeler=load_delbydeler(),
-        service_areas=placed.buffer(500),
-        user_points=placed.geometry,
+        MapLayers(
+            study.bydeler,
+            table=table,
+            metric="share_within_threshold",
+            services=study.services,
+            candidates=load_candidates("data/candidates_example.csv").frame,
+            delbydeler=load_delbydeler(),
+            service_areas=placed.buffer(500),
+            user_points=placed.geometry,
+        )
     )
     cluster = MarkerCluster(name="FIKTIV klynge").add_to(m)
     folium.Marker([59.91, 10.75], icon=folium.Icon(icon="info-sign")).add_to(cluster)
@@ -121,7 +126,9 @@ def test_streamlit_folium_gets_only_local_links(study, monkeypatch):
         return kwargs.get("default")
 
     monkeypatch.setattr(streamlit_folium, "_component_func", component)
-    m = maps.coverage_map(study.bydeler, services=study.services, user_points=study.services)
+    m = maps.coverage_map(
+        MapLayers(study.bydeler, services=study.services, user_points=study.services)
+    )
     group = folium.FeatureGroup(name="lagt til av appen")
     MarkerCluster().add_to(group)  # not localised by hand: st_folium adds it to the map
     streamlit_folium.st_folium(m, height=500, feature_group_to_add=group)
@@ -154,14 +161,14 @@ def test_children_added_after_localise_are_localised_at_render():
 def test_unvendored_plugin_raises_or_is_reported():
     m = folium.Map(tiles=None)
     Draw().add_to(m)  # Leaflet.draw is not vendored
-    with pytest.raises(webassets.ExternalAssetError, match=r"leaflet\.draw"):
+    with pytest.raises(ExternalAssetError, match=r"leaflet\.draw"):
         webassets.localise(m)
     loose = webassets.localise(folium.Map(tiles=None), strict=False)
     Draw().add_to(loose)
     html = loose.get_root().render()
     assert [u for u in webassets.external_urls(html) if "leaflet.draw" in u]
     assert not [u for u in webassets.external_urls(html) if "leaflet.draw" not in u]
-    with pytest.raises(webassets.ExternalAssetError, match="lokal kopi"):
+    with pytest.raises(ExternalAssetError, match="lokal kopi"):
         webassets.standalone_html(loose)
 
 
@@ -195,7 +202,7 @@ def test_standalone_html_inlines_everything(full_map):
 
 
 def test_standalone_html_names_tiles_only_when_asked(bydeler):
-    html = webassets.standalone_html(maps.coverage_map(bydeler, tiles="osm"))
+    html = webassets.standalone_html(maps.coverage_map(MapLayers(bydeler), MapOptions(tiles="osm")))
     _assert_self_contained(html)
     assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in html
     remote = [u for u in re.findall(r"https?://[^\s\"'<>)]+\{z\}[^\s\"'<>)]*", html)]

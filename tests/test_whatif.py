@@ -10,9 +10,10 @@ import shapely
 
 from geo import network as gn
 from geo import settings
+from geo.analysis.metrics import coverage_table
+from geo.analysis.whatif import WhatIf, candidate_coverage
+from geo.data.study import Study
 from geo.distance import StraightLineEngine
-from geo.metrics import Study, coverage_table
-from geo.whatif import WhatIf, candidate_coverage
 
 X0, Y0 = 597_000.0, 6_643_000.0
 A, B = "030101", "030102"  # two FICTITIOUS square test "bydeler" (codes borrowed for labels)
@@ -329,7 +330,7 @@ def test_what_if_on_real_oslo_bydeler_equals_coverage_table(study: Study) -> Non
 
 
 def test_fast_difference_equals_compare_tables() -> None:
-    from geo.metrics import compare_tables
+    from geo.analysis.metrics import compare_tables
 
     w = line_whatif("network")
     result = w.scenario(add=[[X0 + 500, Y0]], remove=["s1"])
@@ -337,7 +338,7 @@ def test_fast_difference_equals_compare_tables() -> None:
 
 
 def test_cli_whatif_and_rank(capsys: pytest.CaptureFixture[str], data_dir: object) -> None:
-    from geo.cli import main
+    from geo.cli.main import main
 
     # Karl Johans gate (a hypothetical extra site); no network on this machine → visible fallback
     assert (

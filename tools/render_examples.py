@@ -14,9 +14,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo import export  # noqa: E402
-from geo.metrics import Study, coverage_table  # noqa: E402
-from geo.services import load_candidates  # noqa: E402
+from geo import export
+from geo.analysis.metrics import coverage_table
+from geo.data.services import load_candidates
+from geo.data.study import Study
+from geo.maps.layout import PrintOptions
 
 
 def main() -> int:
@@ -49,7 +51,13 @@ def main() -> int:
     ]
     for name, kind, paper, orientation, extra in jobs:
         fig = export.build_map(
-            kind, study, table, scenario, candidates, paper=paper, orientation=orientation, **extra
+            kind,
+            study,
+            table,
+            scenario,
+            candidates,
+            **extra,
+            options=PrintOptions(paper=paper, orientation=orientation),
         )
         print(export.export_map(out / name, fig, dpi=args.dpi))
     print(export.export_table(out / "bydeler.xlsx", table, scenario, candidates=candidates))
@@ -57,11 +65,7 @@ def main() -> int:
     print(export.export_table(out / "kandidater.csv", table, scenario))
     print(export.export_report(out / "rapport.pdf", study, table, scenario, candidates))
     try:
-        print(
-            export.export_html(
-                export.folium_overview(study.bydeler, study.services), out / "kart.html"
-            )
-        )
+        print(export.export_html(export.html_map(study, table), out / "kart.html"))
     except RuntimeError as exc:
         print(f"HTML hoppet over: {exc}")
     print(f"{time.perf_counter() - start:.1f} s")

@@ -39,7 +39,7 @@ import shapely
 from appserver import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, running_app
 
 from geo import settings
-from geo.boundaries import assign_bydel
+from geo.data.boundaries import assign_bydel
 from geo.scenarios import ScenarioStore
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -1,0 +1,96 @@
+"""Metrics on a study: coverage per zone, provenance, 2SFCA access, balance, privacy, what-if.
+
+The public API of the subpackage; each name is defined in the module named beside it.
+"""
+
+from __future__ import annotations
+
+from geo.analysis.access import (
+    DECAYS,
+    access_by_bydel,
+    accessibility,
+    decay_weight,
+    two_step_fca,
+)
+from geo.analysis.balance import (
+    ACCESS_MEASURES,
+    ConcentrationShare,
+    TheilDecomposition,
+    balance_summary,
+    concentration_share,
+    current_balance,
+    herfindahl,
+    location_quotient,
+    lorenz_curve,
+    theil_decomposition,
+    weighted_gini,
+    weighted_theil,
+)
+from geo.analysis.metrics import (
+    bydel_metrics,
+    compare_tables,
+    coverage_table,
+    spread_user_data,
+    weighted_quantile,
+)
+from geo.analysis.privacy import (
+    HIDDEN,
+    SMALL,
+    SUPPRESSION_NOTE,
+    USER_COUNT_COLUMNS,
+    USER_DERIVED_COLUMNS,
+    is_small,
+    protect_coverage_table,
+    suppress_small_counts,
+)
+from geo.analysis.provenance import (
+    settings_lines,
+    study_provenance,
+)
+from geo.analysis.whatif import (
+    CandidateCoverage,
+    CandidateRanking,
+    ScenarioResult,
+    WhatIf,
+    candidate_coverage,
+)
+
+__all__ = [
+    "ACCESS_MEASURES",
+    "DECAYS",
+    "HIDDEN",
+    "SMALL",
+    "SUPPRESSION_NOTE",
+    "USER_COUNT_COLUMNS",
+    "USER_DERIVED_COLUMNS",
+    "CandidateCoverage",
+    "CandidateRanking",
+    "ConcentrationShare",
+    "ScenarioResult",
+    "TheilDecomposition",
+    "WhatIf",
+    "access_by_bydel",
+    "accessibility",
+    "balance_summary",
+    "bydel_metrics",
+    "candidate_coverage",
+    "compare_tables",
+    "concentration_share",
+    "coverage_table",
+    "current_balance",
+    "decay_weight",
+    "herfindahl",
+    "is_small",
+    "location_quotient",
+    "lorenz_curve",
+    "protect_coverage_table",
+    "settings_lines",
+    "spread_user_data",
+    "study_provenance",
+    "suppress_small_counts",
+    "theil_decomposition",
+    "two_step_fca",
+    "weighted_gini",
+    "weighted_quantile",
+    "weighted_theil",
+]

@@ -1,0 +1,526 @@
+r"""What-if analysis: add, move or remove sites and see every bydel's metrics change at once.
+
+A :class:`WhatIf` keeps, for the baseline set of sites, the distance from the nearest site to
+every network node (or, with straight-line distance, to every demand point) together with *which*
+site that is. A scenario changes only what it can change:
+
+* **adding** a site runs one Dijkstra from the new site, bounded by a radius :math:`L` that is
+  doubled until no improved node lies near its edge (exact, see :meth:`_NetworkBackend.add`);
+* **removing** a site recomputes only the nodes whose nearest site it was, by a multi-source
+  Dijkstra inside that area seeded from its border (exact, see :meth:`_NetworkBackend.remove`);
+* **moving** a site is removing it and adding it at the new place.
+
+The per-demand-point distances then go through :func:`geo.metrics.bydel_metrics`, the same function
+a full recomputation uses, so a scenario's table equals the table recomputed from scratch.
+
+:meth:`WhatIf.rank_candidates` scores many candidate sites at once by the weight (residents or
+user data) they would newly bring within the threshold:
+
+.. math::
+
+    g_j = \sum_i w_i \, [d_i > t] \, [d_{ij} \le t]
+
+computed for all candidates *j* (and per bydel) as one sparse matrix product over the coverage
+matrix from :func:`candidate_coverage`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from geo import settings
+from geo.analysis._incremental import FullBackend, backend
+from geo.analysis.metrics import bydel_metrics, compare_tables
+from geo.data.boundaries import assign_bydel
+from geo.data.services import located
+from geo.data.study import with_bydel
+from geo.distance import DistanceEngine
+from geo.errors import UnknownSiteError
+from geo.geom import xy_of
+from geo.labels import MOVED_NOTE, SCENARIO_NAME, SCENARIO_NOTE
+from geo.network.paths import map_positions
+
+__all__ = [
+    "CandidateCoverage",
+    "CandidateRanking",
+    "ScenarioResult",
+    "WhatIf",
+    "candidate_coverage",
+]
+
+
+@dataclass
+class ScenarioResult:
+    """Outcome of :meth:`WhatIf.scenario`.
+
+    Attributes
+    ----------
+    table
+        The full per-bydel metric table (:func:`geo.metrics.bydel_metrics`) with the changes.
+    diff
+        ``scenario - baseline`` per bydel for every numeric metric (``d_<metric>`` columns).
+    nearest_m
+        Metres from each demand point to its nearest site in the scenario.
+    nearest_site
+        Row position in :attr:`sites` of that site (``-1`` if none).
+    sites
+        The scenario's sites: baseline rows that were kept, then the added/moved ones.
+    services
+        The service registry as the scenario has it (what the table counts).
+    elapsed_s
+        Seconds used (distances + table).
+
+    """
+
+    table: pd.DataFrame
+    diff: pd.DataFrame
+    nearest_m: np.ndarray
+    nearest_site: np.ndarray
+    sites: gpd.GeoDataFrame
+    services: gpd.GeoDataFrame
+    elapsed_s: float = 0.0
+
+
+@dataclass
+class CandidateCoverage:
+    """Which demand points each candidate site reaches within the threshold (precomputed once).
+
+    Attributes
+    ----------
+    matrix
+        ``scipy.sparse.csr_array`` of shape (n_demand, n_candidates): stored entry = distance
+        + 1e-9 when within ``threshold_m`` (see :meth:`geo.distance.DistanceEngine.within`).
+    candidate_xy
+        (m, 2) candidate coordinates, EPSG:25832.
+    candidate_ids
+        One identifier per candidate.
+    threshold_m
+        The threshold used.
+    distance_kind
+        ``"network"`` or ``"straight"``.
+    elapsed_s
+        Seconds the precomputation took.
+
+    """
+
+    matrix: sp.csr_array
+    candidate_xy: np.ndarray
+    candidate_ids: list[Any]
+    threshold_m: float
+    distance_kind: str
+    elapsed_s: float = 0.0
+
+    def covered(self) -> sp.csr_array:
+        """Boolean-valued (0/1 float) copy of :attr:`matrix`."""
+        out = self.matrix.copy()
+        out.data = np.ones_like(out.data)
+        return out
+
+
+@dataclass
+class CandidateRanking:
+    """Outcome of :meth:`WhatIf.rank_candidates`.
+
+    Attributes
+    ----------
+    total
+        One row per candidate, best first: ``candidate_id``, ``x``, ``y``, ``new_weight`` (weight
+        newly within the threshold), ``new_points`` (demand points newly within), ``rank``.
+    by_bydel
+        Newly covered weight per candidate (rows, same order as ``total``) and bydel (columns,
+        bydel codes).
+    elapsed_s
+        Seconds for the scoring (excluding the precomputation).
+
+    """
+
+    total: pd.DataFrame
+    by_bydel: pd.DataFrame
+    elapsed_s: float = 0.0
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+def candidate_coverage(
+    engine: DistanceEngine,
+    candidate_xy: np.ndarray,
+    threshold_m: float = settings.DEFAULT_THRESHOLD_M,
+    candidate_ids: Sequence[Any] | None = None,
+) -> CandidateCoverage:
+    """Precompute the demand × candidate coverage matrix (for ranking and for :mod:`geo.siting`).
+
+    With a :class:`~geo.network.NetworkEngine` this is one bounded Dijkstra per distinct
+    candidate node; with straight lines a KD-tree ball query. ``.matrix`` can be handed to
+    ``geo.siting``'s ``from_cost_matrix`` constructors directly.
+
+    Parameters
+    ----------
+    engine
+        Any distance engine with ``within``.
+    candidate_xy
+        (m, 2) coordinates in EPSG:25832.
+    threshold_m
+        Coverage threshold in metres.
+    candidate_ids
+        Identifiers; default ``0..m-1``.
+
+    """
+    start = time.perf_counter()
+    xy = np.asarray(candidate_xy, dtype=float).reshape(-1, 2)
+    ids = list(range(len(xy))) if candidate_ids is None else list(candidate_ids)
+    if len(ids) != len(xy):
+        raise ValueError("candidate_ids må ha én verdi per kandidat.")
+    matrix = sp.csr_array(engine.within(xy, threshold_m))
+    return CandidateCoverage(
+        matrix, xy, ids, float(threshold_m), engine.kind, time.perf_counter() - start
+    )
+
+
+class WhatIf:
+    """Incremental scenarios on one set of sites, with the per-bydel table after each change.
+
+    Parameters
+    ----------
+    engine
+        Distance engine over ``demand`` (network, straight line, or any other).
+    demand
+        Demand points: ``bydel_code``, the weight column, geometry (as from
+        :func:`geo.population.demand_points`).
+    services
+        The service registry (all rows; the table counts them).
+    bydeler
+        Bydel polygons (rows of the table).
+    categories
+        Categories whose located services are "sites"; all when ``None``.
+    threshold_m
+        Threshold for the coverage metrics and for ranking.
+    walk_speed_kmh
+        For the walking-minute columns.
+    table_attrs
+        Extra ``attrs`` stamped on every table (population note, boundary version …), so exports
+        can state them.
+
+    """
+
+    id_column = "id"
+    """Service column that names sites in ``remove``/``move`` (the row index when missing)."""
+
+    def __init__(
+        self,
+        engine: DistanceEngine,
+        demand: gpd.GeoDataFrame,
+        services: gpd.GeoDataFrame,
+        bydeler: gpd.GeoDataFrame,
+        *,
+        categories: list[str] | None = None,
+        threshold_m: float = settings.DEFAULT_THRESHOLD_M,
+        walk_speed_kmh: float = settings.DEFAULT_WALK_SPEED_KMH,
+        table_attrs: Mapping[str, Any] | None = None,
+    ) -> None:
+
+        start = time.perf_counter()
+        if len(engine.demand_xy) != len(demand):
+            raise ValueError("Avstandsmotoren og etterspørselspunktene har ulik lengde.")
+        self.engine = engine
+        self.demand = demand
+        self.bydeler = bydeler
+        self.categories = list(categories) if categories else None
+        self.threshold_m = float(threshold_m)
+        self.walk_speed_kmh = walk_speed_kmh
+        self.table_attrs = dict(table_attrs or {})
+        # bydel of every service once, so a scenario only places its new sites
+        self.services = (with_bydel(services, bydeler) if len(services) else services).reset_index(
+            drop=True
+        )
+        self._site_rows = located(self.services, self.categories)
+        self._site_ids = (
+            self._site_rows[self.id_column].tolist()
+            if self.id_column in self._site_rows.columns
+            else self._site_rows.index.tolist()
+        )
+        self._backend = backend(engine)
+        self._sites = self._backend.sites(xy_of(self._site_rows))
+        self._active = np.ones(len(self._site_ids), dtype=bool)
+        self._state = self._backend.full(self._sites, self._active)
+        self.nearest_m, self.nearest_site = self._backend.demand(self._state)
+        self.baseline = self._table(self.nearest_m, self.services)
+        self.elapsed_s = time.perf_counter() - start
+
+    # -------------------------------------------------------------- helpers
+    @property
+    def site_ids(self) -> list[Any]:
+        """Identifiers of the baseline sites, in their row order."""
+        return list(self._site_ids)
+
+    def _table(self, nearest_m: np.ndarray, services: gpd.GeoDataFrame) -> pd.DataFrame:
+
+        table = bydel_metrics(
+            self.demand,
+            nearest_m,
+            services,
+            self.bydeler,
+            self.threshold_m,
+            self.categories,
+            walk_speed_kmh=self.walk_speed_kmh,
+        )
+        table.attrs.update(self.table_attrs)
+        table.attrs.update(
+            distance_kind=self.engine.kind, distance_note=getattr(self.engine, "note", "")
+        )
+        return table
+
+    def _positions(self, ids: Iterable[Any]) -> np.ndarray:
+        lookup = {sid: k for k, sid in enumerate(self._site_ids)}
+        missing = [sid for sid in ids if sid not in lookup]
+        if missing:
+            raise UnknownSiteError(
+                f"Ukjent lokasjon: {', '.join(map(str, missing))}. Kjente: "
+                f"{', '.join(map(str, self._site_ids[:10]))}{' …' if len(self._site_ids) > 10 else ''}"
+            )
+        return np.array([lookup[sid] for sid in ids], dtype=np.int64)
+
+    def _new_rows(self, xy: np.ndarray, category: str) -> gpd.GeoDataFrame:
+        import geopandas as gpd
+
+        points = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=settings.ANALYSIS_CRS)
+        rows = gpd.GeoDataFrame(
+            {
+                self.id_column: [f"scenario-{k + 1}" for k in range(len(xy))],
+                "name": [SCENARIO_NAME.format(n=k + 1) for k in range(len(xy))],
+                "category": category,
+                "coord_quality": "fiktiv",
+                "note": SCENARIO_NOTE,
+            },
+            geometry=points,
+            crs=settings.ANALYSIS_CRS,
+        )
+        if self.services.crs is not None and self.services.crs != rows.crs:
+            rows = rows.to_crs(self.services.crs)
+        rows["bydel_code"] = (
+            assign_bydel(rows.geometry, self.bydeler).to_numpy() if len(rows) else []
+        )
+        return rows
+
+    def _moved_rows(self, positions: np.ndarray, xy: np.ndarray) -> gpd.GeoDataFrame:
+        """Copies of moved sites at their new place, marked as hypothetical locations."""
+        import geopandas as gpd
+
+        rows = self._site_rows.iloc[positions].copy()
+        points = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=settings.ANALYSIS_CRS)
+        if rows.crs is not None and rows.crs != points.crs:
+            points = points.to_crs(rows.crs)
+        rows = rows.set_geometry(points.to_numpy())
+        if "name" in rows.columns:
+            rows["name"] = rows["name"].astype(str) + " (flyttet i scenario)"
+        rows["coord_quality"] = "fiktiv"
+        rows["note"] = MOVED_NOTE
+        rows["bydel_code"] = assign_bydel(rows.geometry, self.bydeler).to_numpy()
+        return rows
+
+    # -------------------------------------------------------------- scenarios
+    def scenario(
+        self,
+        add: np.ndarray | Sequence[Sequence[float]] | None = None,
+        remove: Iterable[Any] | None = None,
+        move: Mapping[Any, Sequence[float]] | None = None,
+        *,
+        add_category: str | None = None,
+    ) -> ScenarioResult:
+        """Apply changes to the baseline (not cumulative) and return the new table and the diff.
+
+        Parameters
+        ----------
+        add
+            (k, 2) coordinates (EPSG:25832) of new sites.
+        remove
+            Ids (``id_column``) of baseline sites to take away.
+        move
+            ``{id: (x, y)}``: baseline sites moved to a new place.
+        add_category
+            Category of added sites; default the first chosen category, else ``"annet"``.
+
+        Returns
+        -------
+        ScenarioResult
+
+        """
+        start = time.perf_counter()
+        add_xy = np.empty((0, 2)) if add is None else np.asarray(add, dtype=float).reshape(-1, 2)
+        move = dict(move or {})
+        removed_ids = list(dict.fromkeys([*(remove or []), *move.keys()]))
+        removed = self._positions(removed_ids)
+        moved_xy = (
+            np.asarray(list(move.values()), dtype=float).reshape(-1, 2)
+            if move
+            else np.empty((0, 2))
+        )
+        new_xy = np.vstack([add_xy, moved_xy])
+
+        state = self._state.copy()
+        active = self._active.copy()
+        active[removed] = False
+        sites = self._sites
+        if len(removed):
+            self._backend.remove(state, sites, active, removed)
+        if len(new_xy):
+            extra = self._backend.sites(new_xy)
+            sites = sites.extend(extra.xy, extra.node, extra.offset, extra.usable)
+            active = np.r_[active, np.ones(len(new_xy), dtype=bool)]
+        if isinstance(self._backend, FullBackend):
+            if len(removed) or len(new_xy):
+                state = self._backend.full(sites, active)
+        else:
+            for pos in range(len(self._site_ids), len(sites.xy)):
+                self._backend.add(state, sites, pos)
+        nearest_m, nearest_pos = self._backend.demand(state)
+
+        category = add_category or (self.categories[0] if self.categories else "annet")
+        new_rows = self._new_rows(add_xy, category)
+        if move:
+            new_rows = pd.concat(
+                [new_rows, self._moved_rows(self._positions(list(move)), moved_xy)],
+                ignore_index=True,
+            )
+        keep_rows = self._site_rows.iloc[np.flatnonzero(active[: len(self._site_ids)])]
+        drop_labels = self._site_rows.index[removed]
+        services = self.services.drop(index=drop_labels)
+        if len(new_rows):
+            services = pd.concat([services, new_rows], ignore_index=True)
+        scenario_sites = (
+            pd.concat([keep_rows, new_rows], ignore_index=True) if len(new_rows) else keep_rows
+        )
+        # site positions → row positions in scenario_sites
+        row_of = np.full(len(sites.xy), -1, dtype=np.int64)
+        row_of[np.flatnonzero(active)] = np.arange(int(active.sum()))
+        nearest_row = map_positions(row_of, nearest_pos)
+
+        table = self._table(nearest_m, services)
+        diff = _difference(self.baseline, table)
+        return ScenarioResult(
+            table=table,
+            diff=diff,
+            nearest_m=nearest_m,
+            nearest_site=nearest_row,
+            sites=scenario_sites,
+            services=services,
+            elapsed_s=time.perf_counter() - start,
+        )
+
+    def add(
+        self, xy: np.ndarray | Sequence[Sequence[float]], category: str | None = None
+    ) -> ScenarioResult:
+        """Shortcut for ``scenario(add=xy)``."""
+        return self.scenario(add=xy, add_category=category)
+
+    def remove(self, ids: Iterable[Any]) -> ScenarioResult:
+        """Shortcut for ``scenario(remove=ids)``."""
+        return self.scenario(remove=ids)
+
+    def move(self, moves: Mapping[Any, Sequence[float]]) -> ScenarioResult:
+        """Shortcut for ``scenario(move=moves)``."""
+        return self.scenario(move=moves)
+
+    # -------------------------------------------------------------- ranking
+    def candidate_coverage(
+        self, candidate_xy: np.ndarray, candidate_ids: Sequence[Any] | None = None
+    ) -> CandidateCoverage:
+        """Precompute the coverage matrix of candidates at this what-if's threshold."""
+        return candidate_coverage(self.engine, candidate_xy, self.threshold_m, candidate_ids)
+
+    def rank_candidates(
+        self,
+        candidates: CandidateCoverage | np.ndarray,
+        weights: np.ndarray | None = None,
+        nearest_m: np.ndarray | None = None,
+    ) -> CandidateRanking:
+        r"""Score every candidate by the weight it would newly bring within the threshold.
+
+        .. math::
+
+            g_j = \sum_i w_i \, [d_i > t] \, c_{ij}, \qquad
+            g_{jb} = \sum_{i \in b} w_i \, [d_i > t] \, c_{ij}
+
+        where :math:`c_{ij} = 1` when candidate *j* is within :math:`t` of demand point *i*.
+
+        Parameters
+        ----------
+        candidates
+            A precomputed :class:`CandidateCoverage` (fast) or (m, 2) coordinates.
+        weights
+            Demand weights; default the demand's weight column (residents).
+        nearest_m
+            Current nearest distances (e.g. a scenario's); default the baseline.
+
+        Returns
+        -------
+        CandidateRanking
+
+        """
+        if not isinstance(candidates, CandidateCoverage):
+            candidates = self.candidate_coverage(np.asarray(candidates, dtype=float))
+        start = time.perf_counter()
+        w = (
+            self.demand["weight"].to_numpy(dtype=float)
+            if weights is None
+            else np.asarray(weights, dtype=float)
+        )
+        current = self.nearest_m if nearest_m is None else np.asarray(nearest_m, dtype=float)
+        open_weight = np.where(current <= candidates.threshold_m, 0.0, w)
+        is_open = (current > candidates.threshold_m).astype(float)
+        covered_t = candidates.covered().T.tocsr()
+        new_weight = covered_t @ open_weight
+        new_points = covered_t @ is_open
+        codes = self.demand["bydel_code"].astype(str).to_numpy()
+        bydel_codes, bydel_pos = np.unique(codes, return_inverse=True)
+        by_bydel_matrix = sp.csr_array(
+            (open_weight, (np.arange(len(w)), bydel_pos)), shape=(len(w), len(bydel_codes))
+        )
+        per_bydel = (covered_t @ by_bydel_matrix).toarray()
+        order = np.lexsort((np.arange(len(new_weight)), -new_weight))
+        total = pd.DataFrame(
+            {
+                "candidate_id": [candidates.candidate_ids[k] for k in order],
+                "x": candidates.candidate_xy[order, 0],
+                "y": candidates.candidate_xy[order, 1],
+                "new_weight": new_weight[order],
+                "new_points": new_points[order].round().astype(np.int64),
+                "rank": np.arange(1, len(order) + 1),
+            }
+        )
+        by_bydel = pd.DataFrame(per_bydel[order], columns=list(bydel_codes))
+        by_bydel.insert(0, "candidate_id", total["candidate_id"].to_numpy())
+        ranking = CandidateRanking(total, by_bydel, time.perf_counter() - start)
+        ranking.attrs.update(
+            threshold_m=candidates.threshold_m,
+            distance_kind=candidates.distance_kind,
+            weight_basis="innbyggere" if weights is None else "brukerdata",
+            precompute_s=candidates.elapsed_s,
+        )
+        return ranking
+
+
+def _difference(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFrame:
+    """:func:`geo.metrics.compare_tables`, vectorised for tables with the same rows (the usual case).
+
+    ``compare_tables`` merges on the keys, which costs more than the whole incremental update;
+    two tables from the same :class:`WhatIf` have identical bydel rows, so the difference is a
+    plain array subtraction with the same ``d_<metric>`` columns.
+    """
+    key = ["bydel_code", "bydel"]
+    if not baseline[key].equals(scenario[key]) or list(baseline.columns) != list(scenario.columns):
+        return compare_tables(baseline, scenario)
+    numeric = [
+        c for c in baseline.columns if c not in key and pd.api.types.is_numeric_dtype(baseline[c])
+    ]
+    out = baseline[key].reset_index(drop=True).copy()
+    with np.errstate(invalid="ignore"):
+        for column in numeric:
+            out[f"d_{column}"] = scenario[column].to_numpy() - baseline[column].to_numpy()
+    return out

@@ -1,0 +1,78 @@
+"""What reading a file found: :class:`LoadResult` (good rows + problems) and helpers for messages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+from geo.errors import Problem
+
+__all__ = [
+    "CoordSystem",
+    "LoadResult",
+    "problems_frame",
+    "row_number",
+]
+
+
+CoordSystem = Literal["EPSG:4326", "EPSG:25832", "EPSG:25833", "geometri", "ingen"]
+
+
+@dataclass
+class LoadResult:
+    """What came out of reading a file: the good rows and the problems.
+
+    Attributes
+    ----------
+    frame
+        The good rows (a GeoDataFrame in EPSG:25832 when the file had locations).
+    problems
+        Everything worth telling the user, errors and warnings.
+    kind
+        ``"points"``, ``"aggregate"`` (values per bydel), ``"polygons"`` or ``"table"``.
+    coord_system
+        How locations were read.
+    n_input_rows
+        Number of data rows in the file.
+
+    """
+
+    frame: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+    kind: str = "table"
+    coord_system: str = "ingen"
+    n_input_rows: int = 0
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Problems that dropped a row or the file."""
+        return [p for p in self.problems if p.severity == "feil"]
+
+    def problems_frame(self) -> pd.DataFrame:
+        """The problems as a table with bokmål headers: fil, rad, kolonne, alvorlighet, problem."""
+        return problems_frame(self.problems)
+
+
+def problems_frame(problems: Iterable[Problem]) -> pd.DataFrame:
+    """Problems as a readable table (``fil``, ``rad``, ``kolonne``, ``alvorlighet``, ``problem``)."""
+    rows = [
+        {
+            "fil": p.file,
+            "rad": p.row,
+            "kolonne": p.column or "",
+            "alvorlighet": p.severity,
+            "problem": p.message,
+        }
+        for p in problems
+    ]
+    frame = pd.DataFrame(rows, columns=["fil", "rad", "kolonne", "alvorlighet", "problem"])
+    frame["rad"] = frame["rad"].astype("Int64")
+    return frame
+
+
+def row_number(label: object) -> int:
+    """Row label (an int index) as ``int``, for messages."""
+    return int(str(label))

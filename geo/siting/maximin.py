@@ -1,0 +1,261 @@
+"""The balance objective: lexicographic maximin on a coverage model, with a greedy start."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from geo.analysis.balance import weighted_gini
+from geo.siting._highs import MipProblem, mclp_matrices, min_hitting_set, solve_highs
+from geo.siting.mclp import solve_exact
+
+if TYPE_CHECKING:  # the model calls these solvers; they only need its type
+    from geo.siting.model import CoverageModel, SitingResult
+
+__all__ = [
+    "min_share",
+    "solve_maximin",
+    "tradeoff",
+]
+
+
+def _balance_greedy(
+    reduced: sp.csr_array,
+    weights: np.ndarray,
+    row_groups: np.ndarray,
+    per_group: pd.DataFrame,
+    p: int,
+) -> list[int]:
+    """Greedy start for maximin: each step the site that most raises the lowest group share.
+
+    Ties (e.g. when the minimum cannot move yet) go to the larger total gain. A heuristic only:
+    it gives HiGHS a good first incumbent, so a time-limited solve returns something sensible.
+    """
+    group_pos = {g: r for r, g in enumerate(per_group.index)}
+    member = np.array([group_pos.get(g, -1) for g in row_groups])
+    inside = member >= 0
+    n_groups = len(per_group)
+    one_hot = sp.csr_array(
+        (np.ones(int(inside.sum())), (np.flatnonzero(inside), member[inside])),
+        shape=(len(weights), n_groups),
+    )
+    by_column = sp.csc_array(reduced.astype(float))
+    covered = per_group["c"].to_numpy(dtype=float).copy()
+    totals = per_group["w"].to_numpy(dtype=float)
+    remaining = weights.copy()
+    chosen: list[int] = []
+    for _ in range(p):
+        gains = np.asarray((by_column.T @ (one_hot * remaining[:, None])).toarray())
+        min_after = ((covered[None, :] + gains) / totals[None, :]).min(axis=1)
+        total_gain = np.asarray(by_column.T @ remaining).ravel()
+        min_after[chosen] = -np.inf
+        best = np.flatnonzero(min_after >= min_after.max() - 1e-12)
+        j = int(best[np.argmax(total_gain[best])])
+        chosen.append(j)
+        covered += gains[j]
+        remaining[by_column.indices[by_column.indptr[j] : by_column.indptr[j + 1]]] = 0.0
+    return chosen
+
+
+def solve_maximin(
+    model: CoverageModel,
+    p: int,
+    time_limit_s: float = 30.0,
+    group_map: Mapping[Any, Any] | None = None,
+    over: str = "reachable",
+    mip_rel_gap: float = 1e-6,
+) -> SitingResult:
+    r"""Maximise the coverage share of the worst-off group, then total coverage.
+
+    Solved lexicographically (two HiGHS runs on one model): first the largest reachable
+    minimum share :math:`z^{*}`, then the largest total coverage with every group at
+    :math:`z^{*}` or more. Before that a tiny hitting-set model checks whether *p* sites can
+    reach every group now at the minimum at all; if not, the minimum cannot rise, and the
+    answer is the exact MCLP solution (``solver["min_can_rise"] = False``).
+
+    Parameters
+    ----------
+    p
+        Number of new sites.
+    time_limit_s
+        Wall-clock limit for both HiGHS runs together (60 % for the first).
+    group_map
+        Maps the model's groups (bydel codes) to coarser groups, e.g.
+        :func:`geo.balance.load_bydel_groups` for indre by / ytre øst / ytre vest / ytre sør.
+        The minimum is then over those groups.
+    over
+        ``"reachable"`` (default): the minimum runs over groups that at least one candidate
+        can reach – others cannot change, and including them would pin the minimum;
+        ``"all"``: over every group with weight.
+    mip_rel_gap
+        Relative gap at which HiGHS may stop as optimal.
+
+    Notes
+    -----
+    With few sites and many groups at 0 % coverage the minimum cannot rise (one site cannot
+    reach every bydel); the answer then equals the MCLP answer. Coarser groups
+    (``group_map``) or more sites make the balance objective bite.
+
+    """
+    p = model.check_p(p)
+    if over not in {"reachable", "all"}:
+        raise ValueError("over må være «reachable» eller «all».")
+    start = time.perf_counter()
+    labels = (
+        model.groups
+        if group_map is None
+        else np.array([group_map.get(g, g) for g in model.groups], dtype=object)
+    )
+    reduced, weights, row_groups = model.reduced(labels)
+    frame = pd.DataFrame(
+        {"g": labels, "w": model.weights, "c": np.where(model.already_covered, model.weights, 0.0)}
+    )
+    per_group = frame.groupby("g").sum()
+    per_group = per_group[per_group["w"] > 0]
+    if over == "reachable":
+        per_group = per_group[per_group.index.isin(set(row_groups))]
+    base_share = (per_group["c"] / per_group["w"]) if len(per_group) else pd.Series(dtype=float)
+    info: dict[str, Any] = {
+        "groups_considered": [str(g) for g in per_group.index],
+        "min_share_before": float(base_share.min()) if len(base_share) else float("nan"),
+    }
+    lowest = base_share.index[base_share <= base_share.min() + 1e-12] if len(base_share) else []
+    can_rise = len(weights) > 0 and len(per_group) > 0
+    if can_rise:
+        can_rise = min_hitting_set(reduced, row_groups, list(lowest)) <= p
+    info["min_can_rise"] = bool(can_rise)
+    if not can_rise:
+        exact = solve_exact(model, p, time_limit_s, mip_rel_gap)
+        info.update(exact.solver)
+        info.update(
+            time_s=time.perf_counter() - start,
+            min_share=min_share(model, exact.chosen_index, labels, per_group.index),
+            min_can_rise=False,
+        )
+        result = model.result("maximin", exact.chosen_index, info)
+        result.notes.append(
+            f"Med {p} nye steder kan ikke alle grupper med lavest dekning nås; den laveste "
+            "andelen kan ikke heves, så forslaget er det som gir flest nye innen terskelen."
+        )
+        return result
+    m, k = model.n_candidates, len(weights)
+    z_col = m + k
+    base = mclp_matrices(reduced, p)  # rows: k cover rows, 1 cardinality row
+    group_index = {g: r for r, g in enumerate(per_group.index)}
+    rows_i, cols_i, vals_i = [], [], []
+    for i, g in enumerate(row_groups):
+        r = group_index.get(g)
+        if r is not None:
+            rows_i.append(r)
+            cols_i.append(m + i)
+            vals_i.append(-weights[i] / per_group.loc[g, "w"])
+    n_groups = len(per_group)
+    rows_i += list(range(n_groups))
+    cols_i += [z_col] * n_groups
+    vals_i += [1.0] * n_groups
+    balance_rows = sp.csr_array((vals_i, (rows_i, cols_i)), shape=(n_groups, z_col + 1))
+    base = sp.hstack([base, sp.csr_array((base.shape[0], 1))], format="csr")
+    matrix = sp.vstack([base, balance_rows], format="csc")
+    row_lower = np.concatenate([np.full(k, -np.inf), [p], np.full(n_groups, -np.inf)])
+    row_upper = np.concatenate([np.zeros(k), [p], base_share.to_numpy()])
+    start_index = _balance_greedy(reduced, weights, row_groups, per_group, p)
+    start_x = np.zeros(m)
+    start_x[start_index] = 1.0
+    start_y = (np.asarray(reduced.astype(float) @ start_x).ravel() > 0).astype(float)
+    start_z = min_share(model, start_index, labels, per_group.index)
+    # phase 1: the best minimum share
+    _, first, values = solve_highs(
+        MipProblem(
+            n_x=m,
+            cost=np.concatenate([np.zeros(m + k), [1.0]]),
+            upper=np.ones(z_col + 1),
+            matrix=matrix,
+            row_lower=row_lower,
+            row_upper=row_upper,
+            start=np.concatenate([start_x, start_y, [start_z]]),
+        ),
+        time_limit_s=0.6 * time_limit_s,
+        mip_rel_gap=mip_rel_gap,
+        p=p,
+    )
+    z_star = float(values[z_col])
+    # phase 2: the most coverage with every group at z* or more
+    lower = np.zeros(z_col + 1)
+    lower[z_col] = max(z_star - 1e-9, 0.0)
+    chosen, second, _ = solve_highs(
+        MipProblem(
+            n_x=m,
+            cost=np.concatenate([np.zeros(m), weights, [0.0]]),
+            upper=np.ones(z_col + 1),
+            lower=lower,
+            matrix=matrix,
+            row_lower=row_lower,
+            row_upper=row_upper,
+            start=values,
+        ),
+        time_limit_s=max(time_limit_s - (time.perf_counter() - start), 1.0),
+        mip_rel_gap=mip_rel_gap,
+        p=p,
+    )
+    statuses = {first["status"], second["status"]}
+    info.update(
+        status="Optimal" if statuses == {"Optimal"} else " / ".join(sorted(statuses)),
+        objective=second["objective"],
+        bound=second["bound"],
+        gap=max(first["gap"], second["gap"]),
+        min_share_bound=first["bound"],
+        phase1=first,
+        phase2=second,
+        time_limit_s=float(time_limit_s),
+        n_rows_reduced=int(k),
+        time_s=time.perf_counter() - start,
+        min_share=min_share(model, chosen, labels, per_group.index),
+    )
+    return model.result("maximin", chosen, info)
+
+
+def min_share(
+    model: CoverageModel,
+    chosen_index: Sequence[int] | np.ndarray,
+    labels: np.ndarray,
+    considered: Any,
+) -> float:
+    """Lowest coverage share after adding ``chosen_index`` among the ``considered`` groups."""
+    covered = model.already_covered | model.newly_covered(chosen_index)
+    frame = pd.DataFrame(
+        {"g": labels, "w": model.weights, "c": np.where(covered, model.weights, 0.0)}
+    )
+    grouped = frame.groupby("g")[["w", "c"]].sum().reindex(list(considered))
+    return float((grouped["c"] / grouped["w"]).min()) if len(grouped) else float("nan")
+
+
+def tradeoff(
+    model: CoverageModel, p: int, time_limit_s: float = 30.0, **maximin_kwargs: Any
+) -> pd.DataFrame:
+    """Total coverage against balance: the exact MCLP answer next to the maximin answer.
+
+    Returns one row per method with ``chosen``, ``newly_covered``, ``share_after``,
+    ``min_share_after`` and the weighted Gini of the bydel coverage shares after.
+    """
+    rows = []
+    for result in (
+        solve_exact(model, p, time_limit_s),
+        solve_maximin(model, p, time_limit_s, **maximin_kwargs),
+    ):
+        table = result.by_group[result.by_group["weight"] > 0]
+        rows.append(
+            {
+                "method": result.method,
+                "chosen": result.chosen,
+                "newly_covered": result.newly_covered,
+                "share_after": result.share_after,
+                "min_share_after": result.min_share_after,
+                "gini_after": weighted_gini(table["share_after"], table["weight"]),
+            }
+        )
+    return pd.DataFrame(rows)

@@ -1,0 +1,110 @@
+"""What the sidebar sets and a scenario stores: :class:`AnalysisSettings`, and user-data weights."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geo import settings
+from geo.analysis.metrics import spread_user_data
+from geo.data.boundaries import BOUNDARY_VERSIONS, DEFAULT_VERSION
+from geo.data.study import Study
+from geo.labels import CATEGORIES, METRIC_LABELS
+
+__all__ = [
+    "AnalysisSettings",
+    "user_data_weights",
+]
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """The choices that define one analysis (what the sidebar sets; stored with a scenario).
+
+    Attributes
+    ----------
+    categories
+        Service categories that count as "a service" (slugs of :data:`geo.services.CATEGORIES`).
+    distance
+        ``straight`` or ``network``.
+    threshold_m
+        Threshold distance, metres.
+    speed_kmh
+        Walking speed for minutes.
+    weight_basis
+        ``innbyggere`` or the name of a numeric user-data column.
+    boundary_version
+        Boundary set (:data:`geo.boundaries.BOUNDARY_VERSIONS`).
+    metric
+        Metric that colours the map.
+
+    """
+
+    categories: tuple[str, ...] = ("brukerrom",)
+    distance: str = settings.DEFAULT_DISTANCE
+    threshold_m: float = settings.DEFAULT_THRESHOLD_M
+    speed_kmh: float = settings.DEFAULT_WALK_SPEED_KMH
+    weight_basis: str = "innbyggere"
+    boundary_version: str = DEFAULT_VERSION
+    metric: str = "share_within_threshold"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form (for scenarios)."""
+        out = asdict(self)
+        out["categories"] = list(self.categories)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AnalysisSettings:
+        """Rebuild from :meth:`to_dict` (e.g. a stored scenario).
+
+        Unknown keys are ignored; missing keys, ``None`` and values that are not valid choices
+        take the defaults (a single category given as text counts as a list of one). Raises
+        ``ValueError`` when a threshold or speed is not a number.
+        """
+        known = set(cls.__dataclass_fields__)
+        kwargs = {k: v for k, v in data.items() if k in known and v is not None}
+        if "categories" in kwargs:
+            given = kwargs["categories"]
+            given = [given] if isinstance(given, str) else given
+            cats = [c for c in given if c in CATEGORIES] if isinstance(given, Iterable) else []
+            kwargs["categories"] = tuple(cats) or cls.categories
+        for number in ("threshold_m", "speed_kmh"):
+            if number in kwargs:
+                kwargs[number] = float(kwargs[number])
+        if kwargs.get("distance") not in (None, "straight", "network"):
+            kwargs.pop("distance")
+        if kwargs.get("metric") is not None and kwargs["metric"] not in METRIC_LABELS:
+            kwargs.pop("metric")
+        if kwargs.get("boundary_version") not in (None, *BOUNDARY_VERSIONS):
+            kwargs.pop("boundary_version")
+        return cls(**kwargs)
+
+    def cache_key(self) -> tuple[Any, ...]:
+        """Everything that changes the numbers (not the map colouring), for caches."""
+        return (
+            self.categories,
+            self.distance,
+            self.threshold_m,
+            self.speed_kmh,
+            self.weight_basis,
+            self.boundary_version,
+        )
+
+    @property
+    def candidate_category(self) -> str:
+        """Category a new candidate gets: brukerrom when chosen (Brukerrom 2), else the first."""
+        return "brukerrom" if "brukerrom" in self.categories else self.categories[0]
+
+
+def user_data_weights(
+    study: Study, user: pd.DataFrame | None, column: str, kind: str = "aggregate"
+) -> np.ndarray | None:
+    """Demand weights from user data (``None`` for residents)."""
+    if column == "innbyggere" or user is None or column not in user.columns:
+        return None
+    return spread_user_data(study.demand, user, column, kind)

@@ -1,0 +1,185 @@
+"""The compare tab: the metric table, bar chart and the balance view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from geo.analysis import balance, privacy
+from geo.data.study import Study
+from geo.distance import DistanceEngine
+from geo.labels import (
+    FORMATS,
+    HIGHER_IS_BETTER,
+    METRIC_HELP,
+    METRIC_LABELS,
+    TABLE_METRICS,
+    metric_kind,
+)
+from geo.names import CITY_CODE
+from geo.style import OSLO_PALETTE
+from geo.workspace import compare as ws
+from geo.workspace.settings import AnalysisSettings
+from ui.state import session, show_table
+
+
+def compare_tab(
+    study: Study,
+    engine: DistanceEngine,
+    whatif: Any,
+    comparison: ws.CandidateComparison,
+    analysis: AnalysisSettings,
+) -> None:
+    """The metric table of every bydel, a bar chart of one metric and the balance view."""
+    with_cands = comparison.combined is not None
+    view = (
+        "med kandidater"
+        if with_cands and st.toggle("Vis tabellen med kandidatene", key="table_with")
+        else "i dag"
+    )
+    table = (
+        comparison.combined.table
+        if view == "med kandidater" and comparison.combined
+        else whatif.baseline
+    )
+    st.subheader(f"Bydelene sammenlignet ({view})")
+    st.caption(f"{table.attrs.get('distance_note', '')} {table.attrs.get('population_note', '')}")
+    shown = display_table(table, analysis)
+    columns = ["bydel"] + [c for c in TABLE_METRICS if c in shown.columns]
+    config: dict[str, Any] = {"bydel": st.column_config.TextColumn("Bydel", pinned=True)}
+    for c in columns[1:]:
+        fmt = FORMATS["app"][metric_kind(c)]
+        numeric = pd.api.types.is_numeric_dtype(shown[c])
+        config[c] = (
+            st.column_config.NumberColumn(
+                METRIC_LABELS.get(c, c), help=METRIC_HELP.get(c), format=fmt
+            )
+            if numeric
+            else st.column_config.TextColumn(METRIC_LABELS.get(c, c), help=METRIC_HELP.get(c))
+        )
+    show_table(
+        shown[columns], hide_index=True, column_config=config, key="compare_table", height=640
+    )
+    metric = st.selectbox(
+        "Søylediagram for",
+        TABLE_METRICS,
+        format_func=METRIC_LABELS.get,
+        key="bar_metric",
+        index=TABLE_METRICS.index("share_within_threshold"),
+    )
+    bars = table[table["bydel_code"] != CITY_CODE][["bydel", metric]].rename(
+        columns={metric: "verdi"}
+    )
+    best_high = HIGHER_IS_BETTER.get(metric, True)
+    st.altair_chart(
+        alt.Chart(bars)
+        .mark_bar(color=OSLO_PALETTE["dark_blue"])
+        .encode(
+            x=alt.X("verdi:Q", title=METRIC_LABELS[metric]),
+            y=alt.Y("bydel:N", sort="-x" if best_high else "x", title=None),
+            tooltip=["bydel", alt.Tooltip("verdi:Q", format=",.3~f")],
+        )
+        .properties(height=420),
+        width="stretch",
+    )
+    st.caption(METRIC_HELP.get(metric, ""))
+    balance_section(study, engine, whatif, analysis, table)
+
+
+def balance_section(
+    study: Study,
+    engine: DistanceEngine,
+    whatif: Any,
+    analysis: AnalysisSettings,
+    table: pd.DataFrame,
+) -> None:
+    """Services against residents per bydel, the Lorenz curve and the balance measures."""
+    st.subheader("Balanse over byen")
+    st.caption(
+        "Handlingsplanen ber om at tilbudene spres balansert over byen. Søylene viser hver bydels andel av "
+        "tilbudene mot dens andel av innbyggerne: der den mørke søylen er mye lengre enn den lyse, er tilbudene samlet."
+    )
+    rows = table[table["bydel_code"] != CITY_CODE]
+    long = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "bydel": rows["bydel"],
+                    "andel": rows["share_of_services"],
+                    "hva": "Andel av tilbudene",
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "bydel": rows["bydel"],
+                    "andel": rows["share_of_population"],
+                    "hva": "Andel av innbyggerne",
+                }
+            ),
+        ]
+    )
+    st.altair_chart(
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y(
+                "bydel:N",
+                title=None,
+                sort=alt.EncodingSortField("andel", op="max", order="descending"),
+            ),
+            x=alt.X("andel:Q", title="Andel av byen", axis=alt.Axis(format="%")),
+            yOffset="hva:N",
+            color=alt.Color(
+                "hva:N",
+                title=None,
+                scale=alt.Scale(range=[OSLO_PALETTE["dark_blue"], OSLO_PALETTE["blue"]]),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=["bydel", "hva", alt.Tooltip("andel:Q", format=".1%")],
+        )
+        .properties(height=520),
+        width="stretch",
+    )
+    summary = session().balance(study, engine, whatif, analysis)
+    lorenz = balance.lorenz_curve(rows["share_within_threshold"], rows["population"])
+    diagonal = pd.DataFrame({"cum_pop_share": [0.0, 1.0], "cum_value_share": [0.0, 1.0]})
+    st.altair_chart(
+        alt.layer(
+            alt.Chart(diagonal)
+            .mark_line(strokeDash=[4, 4], color=OSLO_PALETTE["dark_blue"])
+            .encode(x="cum_pop_share:Q", y="cum_value_share:Q"),
+            alt.Chart(lorenz)
+            .mark_line(point=True, color=OSLO_PALETTE["red"])
+            .encode(
+                x=alt.X(
+                    "cum_pop_share:Q",
+                    title="Andel av innbyggerne (dårligst dekket først)",
+                    axis=alt.Axis(format="%"),
+                ),
+                y=alt.Y("cum_value_share:Q", title="Andel av dekningen", axis=alt.Axis(format="%")),
+            ),
+        ).properties(height=300, title="Lorenzkurve for andel innen terskel"),
+        width="stretch",
+    )
+    st.caption(
+        "Jo lenger kurven ligger under den stiplede linjen, jo skjevere er dekningen fordelt mellom bydelene "
+        "(Gini = to ganger arealet mellom dem)."
+    )
+    show_table(
+        summary[["label", "value", "help"]].rename(
+            columns={"label": "Mål", "value": "Verdi", "help": "Forklaring"}
+        ),
+        hide_index=True,
+        key="balance_table",
+        column_config={"Verdi": st.column_config.NumberColumn(format="%.3f")},
+    )
+
+
+def display_table(table: pd.DataFrame, analysis: AnalysisSettings) -> pd.DataFrame:
+    """The table as shown: user-data counts under 5 suppressed."""
+    if analysis.weight_basis != "innbyggere":
+        return privacy.protect_coverage_table(table)
+    return table

@@ -1,0 +1,256 @@
+"""The map tab: the coverage map and the candidate panel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo.data.study import Study
+from geo.distance import DistanceEngine
+from geo.errors import GeocodeUnavailableError
+from geo.geocode import search_address
+from geo.geom import parse_point_text
+from geo.labels import CATEGORIES, METRIC_LABELS, SUMMARY_LABELS
+from geo.maps import web as maps
+from geo.maps.web import MapLayers, MapOptions
+from geo.names import CITY_CODE
+from geo.workspace import compare as ws
+from geo.workspace.candidates import (
+    add_candidate,
+)
+from geo.workspace.compare import areas_around_sites
+from geo.workspace.settings import AnalysisSettings
+from ui.state import load_delbydel_outlines, session, show_table, state
+
+TILE_CHOICES = {
+    "none": "Ingen (virker uten internett)",
+    "osm": "OpenStreetMap",
+    "kartverket": "Kartverket gråtone",
+}
+
+
+def apply_map_click(study: Study, analysis: AnalysisSettings) -> None:
+    """Add or move a candidate where the planner clicked (the map's value from the last run)."""
+    value = st.session_state.get("kart") or {}
+    click = value.get("last_clicked") if isinstance(value, dict) else None
+    if not click:
+        return
+    warning = session().click(
+        click["lat"],
+        click["lng"],
+        st.session_state.get("click_mode", "add"),
+        study.bydeler,
+        analysis.candidate_category,
+        st.session_state.get("move_id"),
+    )
+    if warning:
+        st.warning(warning)
+
+
+def map_tab(
+    study: Study,
+    engine: DistanceEngine,
+    whatif: Any,
+    comparison: ws.CandidateComparison,
+    analysis: AnalysisSettings,
+) -> None:
+    """The coverage map beside the candidate panel, and what the candidates change."""
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        opts = st.columns(3)
+        tiles = opts[0].selectbox(
+            "Bakgrunnskart", list(TILE_CHOICES), format_func=TILE_CHOICES.get, key="tiles"
+        )
+        show_delbydeler = opts[1].checkbox("Delbydeler", key="show_delbydeler")
+        show_areas = opts[2].checkbox(
+            "Dekningsområder",
+            key="show_areas",
+            help="Områder innen terskelen rundt tilbud og kandidater.",
+        )
+        table = comparison.combined.table if comparison.combined is not None else whatif.baseline
+        areas = None
+        if show_areas:
+            sites = ws.located_sites(whatif, session().candidates)
+            areas = areas_around_sites(engine, sites, analysis.threshold_m)
+        user = session().user_data
+        m = maps.coverage_map(
+            MapLayers(
+                study.bydeler,
+                table=table,
+                metric=analysis.metric,
+                services=whatif.services,
+                candidates=session().candidates,
+                delbydeler=load_delbydel_outlines() if show_delbydeler else None,
+                service_areas=areas,
+                user_points=user.frame if user is not None and user.kind == "points" else None,
+                categories=list(analysis.categories),
+            ),
+            MapOptions(tiles=tiles),
+        )
+        st_folium(
+            m, key="kart", height=560, use_container_width=True, returned_objects=["last_clicked"]
+        )
+        st.caption(
+            f"Kartet viser {METRIC_LABELS[analysis.metric].lower()} "
+            + ("med kandidatene. " if len(session().candidates) else "i dag. ")
+            + (engine.note or "")
+        )
+    with right:
+        candidate_panel(study, analysis)
+    candidate_results(comparison, analysis)
+
+
+def candidate_panel(study: Study, analysis: AnalysisSettings) -> None:
+    """Add candidates (click, coordinates, address), move, rename and remove them."""
+    st.subheader("Kandidatsteder")
+    st.radio(
+        "Klikk i kartet",
+        ["add", "move", "none"],
+        format_func={
+            "add": "legger til kandidat",
+            "move": "flytter valgt kandidat",
+            "none": "gjør ingenting",
+        }.get,
+        key="click_mode",
+        horizontal=True,
+    )
+    cands = session().candidates
+    if st.session_state.get("click_mode") == "move" and len(cands):
+        st.selectbox(
+            "Kandidat som flyttes",
+            cands["id"].tolist(),
+            format_func=lambda i: f"{i}: {cands.loc[cands['id'] == i, 'name'].iloc[0]}",
+            key="move_id",
+        )
+    _coordinate_form(study, analysis)
+    _address_search(study, analysis)
+    if not len(cands):
+        st.info(
+            "Ingen kandidater ennå. Klikk i kartet, skriv koordinater eller en adresse, eller last opp en liste."
+        )
+        return
+    _candidate_table(cands)
+
+
+def _add_point(study: Study, analysis: AnalysisSettings, x: float, y: float, **kwargs: Any) -> bool:
+    """Add one candidate; a point outside Oslo gives a warning instead (and False)."""
+    try:
+        session().candidates = add_candidate(
+            session().candidates,
+            x,
+            y,
+            study.bydeler,
+            category=analysis.candidate_category,
+            **kwargs,
+        )
+    except ValueError as exc:
+        st.warning(str(exc))
+        return False
+    return True
+
+
+def _coordinate_form(study: Study, analysis: AnalysisSettings) -> None:
+    with st.form("coords", clear_on_submit=True, border=False):
+        c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+        text = c1.text_input(
+            "Koordinater", placeholder="59.9275, 10.7590  eller  597700 6643300", key="coord_text"
+        )
+        if c2.form_submit_button("Legg til"):
+            try:
+                x, y = parse_point_text(text)
+            except ValueError as exc:
+                st.warning(str(exc))
+                return
+            if _add_point(study, analysis, x, y, source="koordinater"):
+                st.rerun()
+
+
+def _address_search(study: Study, analysis: AnalysisSettings) -> None:
+    with st.form("address", border=False):
+        c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+        query = c1.text_input("Adresse", placeholder="f.eks. Storgata 36", key="address_text")
+        if c2.form_submit_button("Søk"):
+            try:
+                state().address_hits = search_address(query)
+                if not state().address_hits:
+                    st.info("Fant ingen adresse i Oslo med den teksten.")
+            except GeocodeUnavailableError as exc:
+                st.warning(
+                    f"Adressesøk er ikke tilgjengelig nå: {exc} Bruk koordinater eller klikk i kartet."
+                )
+    hits = state().address_hits
+    if not hits:
+        return
+    pick = st.selectbox(
+        "Treff",
+        range(len(hits)),
+        format_func=lambda i: f"{hits[i].address}, {hits[i].postcode}",
+        key="address_pick",
+    )
+    if st.button("Legg til adressen", key="add_address"):
+        hit = hits[pick]
+        if _add_point(
+            study, analysis, hit.x, hit.y, name=hit.address, source="adressesøk (Kartverket)"
+        ):
+            state().address_hits = []
+            st.rerun()
+
+
+def _candidate_table(cands: Any) -> None:
+    edit = pd.DataFrame(
+        {"id": cands["id"], "Navn": cands["name"], "Kilde": cands["source"], "Fjern": False}
+    )
+    edited = st.data_editor(
+        edit,
+        hide_index=True,
+        key="cand_editor",
+        disabled=["id", "Kilde"],
+        column_config={
+            "Fjern": st.column_config.CheckboxColumn(help="Kryss av for å fjerne kandidaten")
+        },
+    )
+    rows = edited.set_index("id")
+    if session().edit_candidates(rows["Navn"], rows["Fjern"]):
+        st.session_state.pop("cand_editor", None)
+        st.rerun()
+    if st.button("Fjern alle kandidater", key="clear_candidates"):
+        session().clear_candidates()
+        st.rerun()
+
+
+def candidate_results(comparison: ws.CandidateComparison, analysis: AnalysisSettings) -> None:
+    """Each candidate alone and all together against today, and the gain per bydel."""
+    if not len(comparison.summary):
+        return
+    st.subheader("Hva kandidatene endrer")
+    who = "innbyggere" if analysis.weight_basis == "innbyggere" else "brukere (vekt)"
+    st.caption(
+        f"Hver kandidat alene mot dagens tilbud ({', '.join(CATEGORIES[c] for c in analysis.categories)}), "
+        f"og alle sammen. «Nye innen terskel» er {who} som får et tilbud innen {analysis.threshold_m:.0f} m. "
+        f"Beregnet på {comparison.elapsed_s * 1000:.0f} ms."
+    )
+    summary = comparison.summary.drop(columns=["id"]).rename(columns=SUMMARY_LABELS)
+    show_table(
+        summary,
+        hide_index=True,
+        key="cand_summary",
+        column_config={
+            SUMMARY_LABELS["new_within"]: st.column_config.NumberColumn(format="%.0f"),
+            SUMMARY_LABELS["share_before"]: st.column_config.NumberColumn(format="percent"),
+            SUMMARY_LABELS["share_after"]: st.column_config.NumberColumn(format="percent"),
+            SUMMARY_LABELS["median_before"]: st.column_config.NumberColumn(format="%.0f"),
+            SUMMARY_LABELS["median_after"]: st.column_config.NumberColumn(format="%.0f"),
+            SUMMARY_LABELS["nearest_existing_m"]: st.column_config.NumberColumn(format="%.0f"),
+        },
+    )
+    gain = comparison.gain_by_bydel
+    gain = (
+        gain[gain["bydel_code"] != CITY_CODE]
+        .drop(columns=["bydel_code"])
+        .rename(columns={"bydel": "Bydel"})
+    )
+    with st.expander(f"Nye {who} innen terskel per bydel og kandidat"):
+        show_table(gain.round(0), hide_index=True, key="gain_table")
