@@ -27,6 +27,9 @@ __all__ = [
     "METRIC_HELP",
     "METRIC_LABELS",
     "MOVED_NOTE",
+    "NEED_BASIS",
+    "NEED_DATA_LABELS",
+    "NEED_LABEL",
     "NOTE_ENGINE",
     "NOTE_FALLBACK",
     "NOTE_NETWORK",
@@ -41,6 +44,7 @@ __all__ = [
     "TABLE_METRICS",
     "TERMINAL_METRICS",
     "USER_DATA_LABELS",
+    "WEIGHT_BASIS_LABELS",
     "excerpt",
     "format_count",
     "format_mb",
@@ -180,12 +184,39 @@ def format_count(value: float) -> str:
 SOURCE_LABELS: dict[str, str] = {
     "bydeler_pbe2013": "Bydelsgrenser",
     "delbydeler": "Delbydeler",
-    "population": "Befolkning",
+    "population_series": "Befolkning",
+    "population_grid_100m": "Bosted (rutenett 100 m)",
+    "population_grid_250m": "Bosted (rutenett 250 m)",
+    "need_indicators": "Sosialhjelp",
+    "zones_forslag_a": "Forslag A",
+    "open_drug_scenes": "Åpne rusmiljøer",
     "services": "Tjenester",
     "walk_network": "Gangnett",
     "bydel_groups": "Bydelsgrupper",
 }
 
+
+NEED_BASIS = "sosialhjelp"
+"""Weight basis: residents weighted by their bydel's share receiving social assistance."""
+
+NEED_LABEL = (
+    "Innbyggere vektet med andel sosialhjelpsmottakere (2023) – et mål på behov, "
+    "ikke antall i målgruppen."
+)
+"""How every output names the need proxy."""
+
+WEIGHT_BASIS_LABELS: dict[str, str] = {
+    "innbyggere": "innbyggere",
+    NEED_BASIS: "innbyggere vektet med andel sosialhjelpsmottakere (2023), et mål på behov",
+    "brukerdata": "brukerdata",
+}
+"""What the demand weights are, as the provenance line states it."""
+
+NEED_DATA_LABELS = {
+    "population": "Anslått sosialhjelpsmottakere (behovsvekt)",
+    "residents_within_threshold": "Anslått mottakere innen terskel (behovsvekt)",
+}
+"""People counts under the need proxy: estimated recipients, not the target group."""
 
 USER_DATA_LABELS = {
     "population": "Brukere/besøk (vekt)",
@@ -233,6 +264,8 @@ def metric_label(
     text = METRIC_LABELS.get(metric, metric)
     if weight_basis == "brukerdata":
         text = USER_DATA_LABELS.get(metric, text)
+    elif weight_basis == NEED_BASIS:
+        text = NEED_DATA_LABELS.get(metric, text)
     if threshold_m is not None:
         text = text.replace("innen terskel", f"innen {format_number(threshold_m)} m")
     return text

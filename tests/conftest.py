@@ -8,7 +8,8 @@ import pytest
 
 from geo import settings
 from geo.data.boundaries import load_bydeler, load_delbydeler
-from geo.data.population import load_population
+from geo.data.datasets import find_dataset
+from geo.data.population import load_bydel_series
 from geo.data.study import Study
 
 
@@ -34,10 +35,10 @@ def delbydeler(data_dir) -> gpd.GeoDataFrame:
 
 @pytest.fixture(scope="session")
 def population(data_dir) -> pd.DataFrame:
-    return load_population()
+    return load_bydel_series(find_dataset("population_series"))
 
 
 @pytest.fixture(scope="session")
 def study(data_dir) -> Study:
-    """Reference data at a coarse 250 m grid (fast; the metrics don't depend on the cell size)."""
-    return Study.load(cell_m=250)
+    """The reference data as the product loads it: residents on SSB's 100 m grid, newest year."""
+    return Study.load()

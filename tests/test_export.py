@@ -90,7 +90,7 @@ def test_overview_pdf_has_page_size_and_every_map_element(study, tmp_path):
     # exactly the datasets drawn: no population, no OpenStreetMap
     assert "Befolkning" not in text and "OpenStreetMap" not in text
     # services without coordinates are named, not silently dropped
-    assert "Ikke vist (ukjent plassering): 7 tilbud" in text
+    assert "Ikke vist (ukjent plassering): 9 tilbud" in text
 
 
 def test_choropleth_pdf_legend_classes_and_sources(study, tables, tmp_path):
@@ -102,8 +102,9 @@ def test_choropleth_pdf_legend_classes_and_sources(study, tables, tmp_path):
     text = _pdf_text(path)
     assert "Andel innen 500 m per bydel" in text
     assert "(høyere er bedre)" in text
-    assert "0 %  (12 bydeler)" in text  # 12 bydeler have nobody within 500 m: own class
-    assert "Hele byen" in text and "Befolkning: SSB / Oslo kommune, 2020" in text
+    assert "0 %  (11 bydeler)" in text  # 11 bydeler have nobody within 500 m: own class
+    assert "Hele byen" in text and "Befolkning: Statistisk sentralbyrå, 2026" in text
+    assert "Bosted (rutenett 100 m): Statistisk sentralbyrå, 2015" in " ".join(text.split())
     assert "naturlige brudd (Fisher–Jenks)" in text
 
 
@@ -176,10 +177,10 @@ def test_classify_with_fixed_bins_and_quantiles():
 
 
 def test_source_line_lists_osm_only_when_used():
-    plain = source_line(["bydeler_pbe2013", "population"])
+    plain = source_line(["bydeler_pbe2013", "population_series"])
     assert (
         plain
-        == "Kilde: Bydelsgrenser: Oslo kommune (PBE), 2013 · Befolkning: SSB / Oslo kommune, 2020"
+        == "Kilde: Bydelsgrenser: Oslo kommune (PBE), 2013 · Befolkning: Statistisk sentralbyrå, 2026"
     )
     assert "OpenStreetMap" in source_line(["walk_network"])
     assert source_line([], tiles=True).endswith("© OpenStreetMap-bidragsytere")

@@ -78,9 +78,9 @@ def test_report_on_reference_data_has_every_metric(study):
     table = coverage_table(study)
     assert len(table) == 17
     assert table["bydel"].iloc[-1] == "Hele byen"
-    # Resident total equals the population table (less Marka, which has no polygon).
+    # Residents on 1.1.2026 (SSB), less Marka (1 683) and unknown bydel (2 170): not placed.
     assert table.loc[table["bydel_code"] == CITY_CODE, "population"].item() == pytest.approx(
-        691_135 - 1_610
+        728_714 - 1_683 - 2_170
     )
     pop = study.population.set_index("bydel_code")["population"]
     for row in table.iloc[:-1].itertuples():
@@ -112,11 +112,13 @@ def test_candidate_at_known_point_counts_in_its_bydel_and_raises_coverage(study)
     diff = compare_tables(base, new).set_index("bydel_code")
     assert diff.loc["030115", "d_n_services"] == 1
     assert diff["d_n_services"].drop(["030115", CITY_CODE]).eq(0).all()
-    # Uniform density: the gain is the 500 m disc's share of the bydel's area, π·0.5² / 20.1 km² ≈ 3.9 %.
-    area_km2 = study.bydeler.set_index("bydel_code").loc["030115", "area_km2"]
-    assert diff.loc["030115", "d_share_within_threshold"] == pytest.approx(
-        np.pi * 0.25 / area_km2, rel=0.1
-    )
+    # No brukerrom in the bydel: the gain is the residents of the grid cells within 500 m.
+    demand = study.demand
+    near = demand.geometry.distance(candidate.geometry.iloc[0]) <= 500
+    in_bydel = demand["bydel_code"] == "030115"
+    expected = demand.loc[near & in_bydel, "weight"].sum() / demand.loc[in_bydel, "weight"].sum()
+    assert 0.05 < expected < 0.2  # Holmlia is densely built
+    assert diff.loc["030115", "d_share_within_threshold"] == pytest.approx(expected, rel=1e-9)
     assert (
         diff["d_share_within_threshold"] >= -1e-12
     ).all()  # adding a site never worsens coverage

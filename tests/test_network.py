@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bz2
+import io
 from pathlib import Path
 
 import networkx as nx
@@ -241,9 +242,9 @@ def test_graphml_source_is_read_and_cached(tmp_path: Path) -> None:
 
     folder = tmp_path / "network"
     folder.mkdir()
-    ox.save_graphml(curved_graph(), folder / gn.GRAPHML_NAME)
+    ox.save_graphml(curved_graph(), folder / "oslo_walk.graphml")
     net = gn.load_walk_network(tmp_path)
-    assert net is not None and net.source == gn.GRAPHML_NAME
+    assert net is not None and net.source == "oslo_walk.graphml"
     assert (folder / gn.CACHE_NAME).is_file()
     again = gn.load_walk_network(tmp_path)
     assert again is not None and again.n_edges == net.n_edges
@@ -316,37 +317,58 @@ def test_osm_xml_is_filtered_projected_and_measured(tmp_path: Path, name: str) -
     )
 
 
-def test_download_path_projects_and_caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import osmnx as ox
+class _Answer(io.BytesIO):
+    """What urlopen returns, as a context manager."""
 
-    g = curved_graph()
-    lonlat = ox.project_graph(g, to_crs="EPSG:4326")
-    calls: list[str] = []
+    def __enter__(self) -> _Answer:
+        return self
 
-    def fake_download(polygon: object, network_type: str = "all") -> nx.MultiDiGraph:
-        calls.append(network_type)
-        return lonlat
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
-    monkeypatch.setattr(ox, "graph_from_polygon", fake_download)
-    path = gn.download_walk_network(
-        tmp_path / "network" / gn.CACHE_NAME, polygon=shapely.box(10.7, 59.9, 10.8, 60.0)
-    )
-    assert calls == ["walk"]
-    assert path.is_file() and (tmp_path / "network" / gn.GRAPHML_NAME).is_file()
-    net = gn.WalkNetwork.load(path)
-    engine = gn.NetworkEngine(net, np.array([pt(100, 200)]))
-    assert engine.nearest(np.array([pt(0, 0)]))[0] == pytest.approx(300.0, abs=0.5)
+
+def test_download_reads_the_overpass_answer_with_the_same_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import urllib.request
+
+    asked: list[bytes] = []
+
+    def fake_urlopen(url: str, data: bytes, timeout: float) -> _Answer:
+        asked.append(data)
+        return _Answer(OSM_FIXTURE.encode())
+
+    monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen)
+    path = gn.download_walk_network(tmp_path, polygon=shapely.box(10.7, 59.9, 10.8, 60.0))
+    assert path == tmp_path / "network" / gn.DOWNLOAD_NAME and path.is_file()
+    query = urllib.parse.unquote_plus(asked[0].decode())
+    assert 'way["highway"](poly:"' in query and "59.90000 10.70000" in query
+    net = gn.load_walk_network(tmp_path)
+    assert net is not None and gn.DOWNLOAD_NAME in net.source
+    assert not list((tmp_path / "network").glob("*.part"))
 
 
 def test_download_failure_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import osmnx as ox
+    import urllib.request
 
-    def offline(polygon: object, network_type: str = "all") -> nx.MultiDiGraph:
-        raise ConnectionError("no internet")
+    def offline(url: str, data: bytes, timeout: float) -> _Answer:
+        raise OSError("no internet")
 
-    monkeypatch.setattr(ox, "graph_from_polygon", offline)
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
     with pytest.raises(NetworkUnavailableError, match="OpenStreetMap"):
         gn.download_walk_network(tmp_path, polygon=shapely.box(10.7, 59.9, 10.8, 60.0))
+    assert not list((tmp_path / "network").glob("*"))
+
+
+def test_broken_download_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import urllib.request
+
+    monkeypatch.setattr(
+        urllib.request, "urlopen", lambda url, data, timeout: _Answer(b"<html>busy</html>")
+    )
+    with pytest.raises(NetworkUnavailableError, match="OpenStreetMap"):
+        gn.download_walk_network(tmp_path, polygon=shapely.box(10.7, 59.9, 10.8, 60.0))
+    assert not list((tmp_path / "network").glob("*"))
 
 
 def test_isochrone_on_a_line_is_cut_at_the_threshold() -> None:

@@ -340,12 +340,12 @@ def test_fast_difference_equals_compare_tables() -> None:
 def test_cli_whatif_and_rank(capsys: pytest.CaptureFixture[str], data_dir: object) -> None:
     from geo.cli.main import main
 
-    # Karl Johans gate (a hypothetical extra site); no network on this machine → visible fallback
+    # Karl Johans gate (a hypothetical extra site); the real extracts reach the inner city only
     assert (
         main(["whatif", "--add", "59.9127,10.7461", "--distance", "network", "--cell", "500"]) == 0
     )
     out = capsys.readouterr().out
-    assert "Gangnett ikke tilgjengelig – avstander er luftlinje" in out
+    assert "Gangavstand langs gangnettet (OpenStreetMap) i " in out and "målt i luftlinje" in out
     assert "Endring fra dagens situasjon" in out and "Hele byen" in out
     assert main(["whatif", "--remove", "no-such-site", "--cell", "500"]) == 2
     assert "Ukjent lokasjon: no-such-site" in capsys.readouterr().err

@@ -303,9 +303,9 @@ def _city(table: pd.DataFrame) -> pd.Series:
 
 # today's values: (new residents within 500 m, city share after, city median after in metres)
 COMPARE_PINS = {
-    "K1": (2978.3963254172086, 0.014188536585141428, 3692.4129311939255),
-    "K2": (1457.2028858283938, 0.011982389687510718, 4071.5902175930437),
-    "alle": (4435.599211245604, 0.016301879663098567, 3308.179257537294),
+    "K1": (4319.615696987599, 0.022872109757604852, 3165.5590810129693),
+    "K2": (4155.1483485725, 0.02264521474129814, 3557.8115182507627),
+    "alle": (8474.764045560092, 0.028604447886670277, 2816.7902858720686),
 }
 
 
@@ -345,8 +345,8 @@ def test_compare_candidates_equals_coverage_table_from_scratch(
         assert (row["new_within"], row["share_after"], row["median_after"]) == pytest.approx(
             pinned, rel=1e-9
         )
-    assert base["share_within_threshold"] == pytest.approx(0.009869046609553582, rel=1e-9)
-    assert base["median_distance_m"] == pytest.approx(4692.408432777301, rel=1e-9)
+    assert base["share_within_threshold"] == pytest.approx(0.016912876612232706, rel=1e-9)
+    assert base["median_distance_m"] == pytest.approx(4359.724275172197, rel=1e-9)
 
     assert summary.loc["K1", "gaining_bydeler"] == "Grorud"
     assert summary.loc["K2", "gaining_bydeler"] == "Søndre Nordstrand"
@@ -454,7 +454,7 @@ def test_build_whatif_with_user_weights(study, whatif_setup) -> None:
     expected = coverage_table(study, ["brukerrom"], 500.0, engine, weights=weights)
     for column in ("population", "residents_within_threshold", "share_within_threshold"):
         np.testing.assert_allclose(whatif.baseline[column], expected[column], rtol=1e-12)
-    assert _city(whatif.baseline)["population"] == pytest.approx(689525.0 / 2)
+    assert _city(whatif.baseline)["population"] == pytest.approx(724_861.0 / 2)
     assert "user_weight" not in study.demand.columns  # the study is not changed
 
 
@@ -468,6 +468,7 @@ def test_analysis_settings_round_trip() -> None:
         "speed_kmh": 4.5,
         "weight_basis": "innbyggere",
         "boundary_version": "pbe2013",
+        "population_year": None,
         "metric": "share_within_threshold",
     }
     custom = ws.AnalysisSettings(

@@ -30,8 +30,10 @@ from geo.analysis.metrics import (
     bydel_metrics,
     compare_tables,
     coverage_table,
+    measured_demand,
     spread_user_data,
     weighted_quantile,
+    with_distance_basis,
 )
 from geo.analysis.privacy import (
     HIDDEN,
@@ -83,6 +85,7 @@ __all__ = [
     "is_small",
     "location_quotient",
     "lorenz_curve",
+    "measured_demand",
     "protect_coverage_table",
     "settings_lines",
     "spread_user_data",
@@ -93,4 +96,5 @@ __all__ = [
     "weighted_gini",
     "weighted_quantile",
     "weighted_theil",
+    "with_distance_basis",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
@@ -10,10 +11,13 @@ from scipy.spatial import cKDTree
 
 from geo.distance import DistanceEngine
 from geo.network.engine import NetworkEngine
+from geo.network.mixed import MixedEngine
 from geo.network.paths import map_positions, multi_source_dijkstra
 
 __all__ = [
+    "Backend",
     "FullBackend",
+    "PairState",
     "backend",
 ]
 
@@ -195,7 +199,75 @@ class FullBackend:
         return state.dist.copy(), state.site.copy()
 
 
-def backend(engine: DistanceEngine) -> _NetworkBackend | _StraightBackend | FullBackend:
+@dataclass
+class PairState:
+    """The network and the straight-line state of a :class:`~geo.network.mixed.MixedEngine`."""
+
+    network: _State
+    straight: _State
+
+    def copy(self) -> PairState:
+        return PairState(self.network.copy(), self.straight.copy())
+
+
+class _MixedBackend:
+    """Both backends side by side; each demand point takes its own measure (:meth:`MixedEngine.combine`)."""
+
+    def __init__(self, engine: MixedEngine) -> None:
+        self.engine = engine
+        self.net = _NetworkBackend(engine.network_engine)
+        self.line = _StraightBackend(engine.demand_xy)
+
+    def sites(self, xy: np.ndarray) -> _Sites:
+        return self.net.sites(xy)
+
+    @staticmethod
+    def _line_sites(sites: _Sites) -> _Sites:
+        """The same sites for straight lines: usable wherever their coordinates are numbers."""
+        usable = np.all(np.isfinite(sites.xy), axis=1)
+        return _Sites(sites.xy, sites.node, sites.offset, usable)
+
+    def full(self, sites: _Sites, active: np.ndarray) -> PairState:
+        return PairState(
+            self.net.full(sites, active), self.line.full(self._line_sites(sites), active)
+        )
+
+    def add(self, state: PairState, sites: _Sites, pos: int) -> None:
+        self.net.add(state.network, sites, pos)
+        self.line.add(state.straight, self._line_sites(sites), pos)
+
+    def remove(
+        self, state: PairState, sites: _Sites, active: np.ndarray, removed: np.ndarray
+    ) -> None:
+        self.net.remove(state.network, sites, active, removed)
+        self.line.remove(state.straight, self._line_sites(sites), active, removed)
+
+    def demand(self, state: PairState) -> tuple[np.ndarray, np.ndarray]:
+        net_d, net_i = self.net.demand(state.network)
+        line_d, line_i = self.line.demand(state.straight)
+        return self.engine.combine(net_d, net_i, line_d, line_i)
+
+
+class Backend(Protocol):
+    """What :class:`geo.analysis.whatif.WhatIf` needs of an incremental backend."""
+
+    def sites(self, xy: np.ndarray) -> _Sites: ...
+
+    def full(self, sites: _Sites, active: np.ndarray) -> Any: ...
+
+    def add(self, state: Any, sites: _Sites, pos: int) -> None: ...
+
+    def remove(
+        self, state: Any, sites: _Sites, active: np.ndarray, removed: np.ndarray
+    ) -> None: ...
+
+    def demand(self, state: Any) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+def backend(engine: DistanceEngine) -> Backend:
+    """The incremental backend for an engine (a full recomputation for unknown engines)."""
+    if isinstance(engine, MixedEngine):
+        return _MixedBackend(engine)
     if isinstance(engine, NetworkEngine):
         return _NetworkBackend(engine)
     if getattr(engine, "kind", None) == "straight":

@@ -39,13 +39,16 @@ from geo.distance import DistanceEngine
 from geo.geom import xy_of
 from geo.labels import CATEGORIES
 from geo.names import BYDEL_CODES, CITY_CODE, CITY_NAME
+from geo.network.mixed import BASIS_NETWORK
 
 __all__ = [
     "bydel_metrics",
     "compare_tables",
     "coverage_table",
+    "measured_demand",
     "spread_user_data",
     "weighted_quantile",
+    "with_distance_basis",
 ]
 
 
@@ -119,14 +122,22 @@ def bydel_metrics(
     codes = bydeler["bydel_code"].tolist()
     w_all = demand[weight_column].to_numpy(dtype=float)
     code_all = demand["bydel_code"].to_numpy()
+    # points in zones left out (the network does not reach them) count for population only
+    measured_all = (
+        ~demand["excluded"].to_numpy(dtype=bool)
+        if "excluded" in demand
+        else np.ones(len(demand), dtype=bool)
+    )
     within_all = nearest_m <= threshold_m
     per_cat = placed.groupby(["bydel_code", "category"]).size().unstack(fill_value=0)
     chosen = placed[placed["category"].isin(cats)].groupby("bydel_code").size()
     rows = []
     for code in [*codes, CITY_CODE]:
         mask = np.ones(len(code_all), dtype=bool) if code == CITY_CODE else code_all == code
-        w, d = w_all[mask], nearest_m[mask]
-        total = float(w.sum())
+        total = float(w_all[mask].sum())
+        measured = mask & measured_all
+        w, d = w_all[measured], nearest_m[measured]
+        measured_total = float(w.sum())
         finite = np.isfinite(d)
         row: dict[str, Any] = {
             "bydel_code": code,
@@ -142,14 +153,16 @@ def bydel_metrics(
             else:
                 row[f"n_{slug}"] = 0
         row["services_per_10k"] = 1e4 * row["n_services"] / total if total > 0 else np.nan
-        row["residents_within_threshold"] = float(w[within_all[mask]].sum())
+        row["residents_within_threshold"] = (
+            float(w[within_all[measured]].sum()) if measured_total > 0 else np.nan
+        )
         row["share_within_threshold"] = (
-            row["residents_within_threshold"] / total if total > 0 else np.nan
+            row["residents_within_threshold"] / measured_total if measured_total > 0 else np.nan
         )
         row["mean_distance_m"] = (
             float(np.average(d[finite], weights=w[finite]))
             if finite.any() and w[finite].sum() > 0
-            else np.inf
+            else (np.inf if measured_total > 0 else np.nan)
         )
         row["median_distance_m"] = weighted_quantile(d, w, 0.5)
         row["p90_distance_m"] = weighted_quantile(d, w, 0.9)
@@ -218,6 +231,7 @@ def coverage_table(
     extra_sites: gpd.GeoDataFrame | None = None,
     weights: np.ndarray | None = None,
     walk_speed_kmh: float = settings.DEFAULT_WALK_SPEED_KMH,
+    weight_basis: str | None = None,
 ) -> pd.DataFrame:
     """The per-bydel coverage table for a study, optionally with extra (candidate) sites added.
 
@@ -237,6 +251,8 @@ def coverage_table(
         Demand weights to use instead of residents (e.g. from :func:`spread_user_data`).
     walk_speed_kmh
         Walking speed used for minutes.
+    weight_basis
+        What ``weights`` are (``sosialhjelp`` or ``brukerdata``; the latter when ``None``).
 
     Returns
     -------
@@ -253,13 +269,45 @@ def coverage_table(
         services = pd.concat([services, extra], ignore_index=True)  # type: ignore[assignment]
     sites = located(services, cats)
     nearest = engine.nearest(xy_of(sites))
-    demand = study.demand
+    demand = measured_demand(study.demand, engine)
     if weights is not None:
         demand = demand.assign(weight=np.asarray(weights, dtype=float))
     table = bydel_metrics(
         demand, nearest, services, study.bydeler, threshold_m, cats, walk_speed_kmh=walk_speed_kmh
     )
-    table.attrs.update(study_provenance(study, engine, user_weights=weights is not None))
+    table = with_distance_basis(table, engine)
+    basis = "innbyggere" if weights is None else (weight_basis or "brukerdata")
+    table.attrs.update(study_provenance(study, engine, basis))
+    return table
+
+
+def measured_demand(demand: gpd.GeoDataFrame, engine: DistanceEngine) -> gpd.GeoDataFrame:
+    """The demand with an ``excluded`` column when the engine leaves some zones out."""
+    excluded = getattr(engine, "excluded", None)
+    if excluded is None or not np.any(excluded):
+        return demand
+    return demand.assign(excluded=np.asarray(excluded, dtype=bool))
+
+
+def with_distance_basis(table: pd.DataFrame, engine: DistanceEngine) -> pd.DataFrame:
+    """Add how each zone was measured: ``network_share`` and ``distance_basis`` (bokmål).
+
+    Only for an engine that measures zones differently (:class:`geo.network.mixed.MixedEngine`);
+    the whole-city row gets the share of all residents the network reaches.
+    """
+    reach = getattr(engine, "reach", None)
+    if reach is None:
+        return table
+    by_zone = reach.set_index("zone_code")
+    codes = table["bydel_code"].astype(str)
+    table["network_share"] = codes.map(by_zone["network_share"]).to_numpy(dtype=float)
+    table["distance_basis"] = codes.map(by_zone["distance_basis"]).fillna("").to_numpy()
+    city = (codes == CITY_CODE).to_numpy()
+    bases = set(by_zone["distance_basis"])
+    table.loc[city, "network_share"] = float(getattr(engine, "network_share", np.nan))
+    table.loc[city, "distance_basis"] = (
+        BASIS_NETWORK if bases == {BASIS_NETWORK} else "blandet: se hver sone"
+    )
     return table
 
 

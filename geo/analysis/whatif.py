@@ -38,7 +38,7 @@ import scipy.sparse as sp
 
 from geo import settings
 from geo.analysis._incremental import FullBackend, backend
-from geo.analysis.metrics import bydel_metrics, compare_tables
+from geo.analysis.metrics import bydel_metrics, compare_tables, measured_demand, with_distance_basis
 from geo.data.boundaries import assign_bydel
 from geo.data.services import located
 from geo.data.study import with_bydel
@@ -229,7 +229,7 @@ class WhatIf:
         if len(engine.demand_xy) != len(demand):
             raise ValueError("Avstandsmotoren og etterspørselspunktene har ulik lengde.")
         self.engine = engine
-        self.demand = demand
+        self.demand = measured_demand(demand, engine)
         self.bydeler = bydeler
         self.categories = list(categories) if categories else None
         self.threshold_m = float(threshold_m)
@@ -270,6 +270,7 @@ class WhatIf:
             self.categories,
             walk_speed_kmh=self.walk_speed_kmh,
         )
+        table = with_distance_basis(table, self.engine)
         table.attrs.update(self.table_attrs)
         table.attrs.update(
             distance_kind=self.engine.kind, distance_note=getattr(self.engine, "note", "")
@@ -500,7 +501,11 @@ class WhatIf:
         ranking.attrs.update(
             threshold_m=candidates.threshold_m,
             distance_kind=candidates.distance_kind,
-            weight_basis="innbyggere" if weights is None else "brukerdata",
+            weight_basis=(
+                "brukerdata"
+                if weights is not None
+                else self.table_attrs.get("weight_basis", "innbyggere")
+            ),
             precompute_s=candidates.elapsed_s,
         )
         return ranking

@@ -17,14 +17,15 @@ from geo.analysis.metrics import spread_user_data
 from geo.analysis.provenance import settings_lines
 from geo.analysis.whatif import WhatIf
 from geo.data.boundaries import DEFAULT_VERSION
+from geo.data.demand import DEMAND_METHODS
 from geo.data.services import load_candidates, normalise_category
 from geo.data.study import Study
 from geo.errors import InputError, Problem
 from geo.inputs.read import numeric_columns, read_any
-from geo.labels import CATEGORIES, FORMATS, TERMINAL_METRICS, metric_kind
+from geo.labels import CATEGORIES, FORMATS, NEED_BASIS, TERMINAL_METRICS, metric_kind
 from geo.network.build import study_engine
 from geo.workspace.compare import build_whatif
-from geo.workspace.settings import AnalysisSettings
+from geo.workspace.settings import AnalysisSettings, user_data_weights
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -81,10 +82,29 @@ def add_common_analysis_args(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--weight-column", help="kolonnen i --weights som brukes som vekt")
     parser.add_argument(
+        "--weight-basis",
+        choices=["innbyggere", NEED_BASIS],
+        default="innbyggere",
+        help="vekt uten brukerdata: innbyggere, eller innbyggere vektet med andel "
+        "sosialhjelpsmottakere 2023 (et mål på behov, ikke antall i målgruppen)",
+    )
+    parser.add_argument(
+        "--population-year",
+        type=int,
+        help="innbyggere per 1.1. dette året (SSB, 2015–2026; standard: nyeste)",
+    )
+    parser.add_argument(
+        "--residents",
+        choices=["auto", *DEMAND_METHODS],
+        default="auto",
+        help="hvor innbyggerne bor: auto (SSBs rutenett 100 m, ellers 250 m, ellers jevnt per "
+        "bydel), eller én metode",
+    )
+    parser.add_argument(
         "--cell",
         type=float,
         default=settings.DEFAULT_CELL_M,
-        help="rutestørrelse i meter for å fordele innbyggere",
+        help="rutestørrelse i meter når innbyggerne fordeles jevnt (--residents uniform)",
     )
 
 
@@ -122,14 +142,24 @@ def build_study_and_engine(args: argparse.Namespace):  # type: ignore[no-untyped
     ``--distance network`` falls back to straight line when no walking network is available; the
     engine's ``note`` says so in every output.
     """
-    study = Study.load(args.data_dir, args.boundary_version, args.services, cell_m=args.cell)
+    study = Study.load(
+        args.data_dir,
+        args.boundary_version,
+        args.services,
+        population_year=args.population_year,
+        demand_method=args.residents,
+        cell_m=args.cell,
+    )
     return study_engine(study, args.distance, args.speed, args.data_dir)
 
 
 def user_weights(study, args: argparse.Namespace) -> np.ndarray | None:  # type: ignore[no-untyped-def]
-    """Demand weights from ``--weights`` / ``--weight-column``, or ``None`` for residents."""
+    """Demand weights from ``--weights`` / ``--weight-column`` or ``--weight-basis``.
+
+    ``None`` for residents.
+    """
     if not args.weights:
-        return None
+        return user_data_weights(study, None, args.weight_basis)
 
     result = read_any(args.weights)
     print_problems(result.problems)
@@ -227,7 +257,9 @@ def analysis_from_args(args: argparse.Namespace) -> AnalysisSettings:
         distance=args.distance,
         threshold_m=threshold_from_args(args),
         speed_kmh=args.speed,
+        weight_basis=(args.weight_column or "brukerdata") if args.weights else args.weight_basis,
         boundary_version=args.boundary_version,
+        population_year=args.population_year,
     )
 
 

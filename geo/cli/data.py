@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from geo import settings
-from geo.cli.common import EXIT_BAD_INPUT, EXIT_OK, add_distance_arguments
-from geo.data.datasets import fetch, list_datasets
-from geo.data.services import load_candidates, read_services
+from geo.cli.common import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK, add_distance_arguments
+from geo.data.datasets import DATASETS, list_datasets
+from geo.data.download import fetch, fetch_all
+from geo.data.services import load_candidates, located, looks_like_services, read_services
 from geo.errors import NetworkUnavailableError
 from geo.inputs.read import read_any
 from geo.labels import NOTE_FALLBACK, NOTE_NETWORK, NOTE_STRAIGHT
@@ -43,21 +45,68 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
     return EXIT_OK if missing.empty or args.allow_missing else EXIT_BAD_INPUT
 
 
+class _ProgressLine:
+    """Prints a download's progress to stderr, one line per tenth (no flood in logs)."""
+
+    def __init__(self) -> None:
+        self.shown: dict[str, int] = {}
+
+    def __call__(self, key: str, done: int, total: int) -> None:
+        step = int(10 * done / total) if total else 0
+        if total and step != self.shown.get(key, -1):
+            self.shown[key] = step
+            print(f"  {key}: {100 * done // total} % av {total / 1e6:.1f} MB", file=sys.stderr)
+
+
 def _cmd_fetch(args: argparse.Namespace) -> int:
-    path = download_walk_network() if args.dataset == "walk_network" else fetch(args.dataset)
+    if args.all:
+        outcomes = fetch_all(args.data_dir, progress=_ProgressLine())
+        for outcome in outcomes:
+            if outcome.status != "fantes":
+                print(f"{outcome.key}: {outcome.status} – {outcome.message}")
+        present = sum(o.status != "feil" for o in outcomes)
+        print(f"Referansedata: {present} av {len(outcomes)} datasett finnes.")
+        failed = [o.key for o in outcomes if o.status == "feil" and not DATASETS[o.key].optional]
+        if failed:
+            print(f"Mangler fortsatt (nødvendig): {', '.join(failed)}", file=sys.stderr)
+        return EXIT_BAD_INPUT if failed else EXIT_OK
+    if args.dataset is None:
+        print("Oppgi et datasett (se `oslo-coverage datasets`) eller --all.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.dataset in ("network", "walk_network"):
+        path = download_walk_network()
+    elif args.dataset in DATASETS:
+        path = fetch(args.dataset, progress=_ProgressLine())
+    else:
+        print(
+            f"Ukjent datasett «{args.dataset}». Kjente: {', '.join(DATASETS)}, network.",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     print(f"Lagret {args.dataset} i {path}")
     return EXIT_OK
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
 
-    if args.as_ == "services" or args.as_ == "candidates":
-        result = read_services(args.file, require_coordinates=args.as_ == "candidates")
-    else:
+    kind = args.as_
+    if kind == "auto":
         result = read_any(args.file)
+        # a table with a category column is a service registry, and is checked as one
+        kind = "services" if looks_like_services(list(result.frame.columns)) else "auto"
+    if kind in ("services", "candidates"):
+        result = read_services(args.file, require_coordinates=kind == "candidates")
+        print(
+            f"Lest som tjenesteregister ({'kandidater' if kind == 'candidates' else 'tjenester'})."
+        )
     frame = result.problems_frame()
+    placed = ""
+    if kind in ("services", "candidates"):
+        n_placed = len(located(result.frame, None))
+        placed = f", {n_placed} med plassering, {len(result.frame) - n_placed} ikke plassert"
     print(
-        f"{Path(args.file).name}: {result.n_input_rows} rader lest, {len(result.frame)} gode rader ({result.kind}, koordinater: {result.coord_system})."
+        f"{Path(args.file).name}: {result.n_input_rows} rader lest, {len(result.frame)} gode rader"
+        f"{placed} ({result.kind}, koordinater: {result.coord_system})."
     )
     if len(frame):
         print(frame.to_string(index=False), file=sys.stderr)
@@ -74,8 +123,12 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--allow-missing", action="store_true", help="exit 0 selv om noe mangler")
     p.set_defaults(func=_cmd_datasets)
 
-    p = sub.add_parser("fetch", help="last ned et datasett fra offentlig kilde (krever internett)")
-    p.add_argument("dataset")
+    p = sub.add_parser(
+        "fetch", help="last ned referansedata fra offentlig kilde (krever internett)"
+    )
+    p.add_argument("dataset", nargs="?", help="datasettets nøkkel (se `datasets`), eller network")
+    p.add_argument("--all", action="store_true", help="last ned alt som mangler")
+    p.add_argument("--data-dir")
     p.set_defaults(func=_cmd_fetch)
 
     p = sub.add_parser("validate", help="sjekk en fil og list problemer per rad")
@@ -85,7 +138,7 @@ def add_commands(sub: Any) -> None:
 
     p = sub.add_parser(
         "network-cache",
-        help="bygg gangnett-cachen (network/oslo_walk.npz) fra GraphML/OSM-fil eller nedlasting",
+        help="bygg gangnett-cachen (network/oslo_walk.npz) fra OSM-uttrekk (PBF/XML), GraphML eller nedlasting",
     )
     p.add_argument("--data-dir", help="mappe med network/-undermappe")
     p.add_argument(
@@ -111,17 +164,25 @@ def add_commands(sub: Any) -> None:
 
 
 def _cli_network_cache(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
     try:
         net = load_walk_network(args.data_dir, allow_download=args.download)
     except NetworkUnavailableError as exc:
-        print(exc)
-        return 1
+        print(exc, file=sys.stderr)
+        return EXIT_ERROR
+    except ValueError as exc:  # an extract that cannot be read (OsmReadError): file and reason
+        print(exc, file=sys.stderr)
+        return EXIT_BAD_INPUT
     if net is None:
         folders = ", ".join(str(p) for p in network_dirs(args.data_dir))
-        print(f"Fant ikke gangnett i {folders}. Legg inn en OSM-fil eller bruk --download.")
-        return 2
-    print(f"Gangnett: {net.describe()}")
-    return 0
+        print(
+            f"Fant ikke gangnett i {folders}. Legg inn en OSM-fil (PBF eller XML) eller bruk --download."
+        )
+        return EXIT_BAD_INPUT
+    for line in net.meta.get("report", []):
+        print(line)
+    print(f"Gangnett: {net.describe()} ({time.perf_counter() - started:.1f} s)")
+    return EXIT_OK
 
 
 def _cli_isochrones(args: argparse.Namespace) -> int:

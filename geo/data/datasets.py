@@ -7,7 +7,6 @@ public source and, where one exists, how to fetch it (:func:`fetch`).
 
 from __future__ import annotations
 
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,9 +23,9 @@ __all__ = [
     "TILE_ATTRIBUTION",
     "Dataset",
     "dataset_path",
-    "fetch",
     "find_dataset",
     "list_datasets",
+    "missing_message",
     "source_line",
 ]
 
@@ -50,11 +49,22 @@ class Dataset:
     date
         Date or vintage of the data.
     url
-        Public source a machine with internet can fetch from (empty if fetched otherwise).
+        Public source a machine with internet downloads from (empty when there is no single
+        file to download: ``how_to_get`` says what to do).
+    size
+        Size in bytes of the download (checked).
+    sha256
+        SHA-256 of the download (checked before anything is written).
+    derive
+        How the download becomes the file: ``""`` (as is), ``"gzip"`` (compressed on the way) or
+        ``"csdata"`` (the bydel series from the csdata package, see
+        :func:`geo.data.population.series_from_csdata`).
     how_to_get
         What to do when the file is missing.
     project_file
         True when the file is curated in this repository's ``data/`` (not reference data).
+    optional
+        The product works without it (and says what is missing).
 
     """
 
@@ -65,16 +75,25 @@ class Dataset:
     licence: str
     date: str
     url: str = ""
+    size: int = 0
+    sha256: str = ""
+    derive: str = ""
     how_to_get: str = ""
     project_file: bool = False
     optional: bool = False
 
 
-_BYDELSFAKTA = (
-    "https://raw.githubusercontent.com/oslokommune/bydelsfakta/"
-    "bde973dd76343c53bb00c4610b4d68f5e4aa417a/src/config/geoData/"
-)
+def _raw(repo: str, commit: str, path: str) -> str:
+    return f"https://raw.githubusercontent.com/{repo}/{commit}/{path}"
 
+
+_BYDELSFAKTA = ("oslokommune/bydelsfakta", "bde973dd76343c53bb00c4610b4d68f5e4aa417a")
+_SSB = "Statistisk sentralbyrå"
+_MANUAL = (
+    "Filen er satt sammen for hånd fra flere offentlige kilder (se SOURCES.md i referansedataene) "
+    "og kan ikke lastes ned som én fil: kopier {relpath} fra referansedataene (../shared/data) "
+    "til datamappen."
+)
 
 DATASETS: dict[str, Dataset] = {
     d.key: d
@@ -86,12 +105,9 @@ DATASETS: dict[str, Dataset] = {
             source="Oslo kommune (PBE)",
             licence="MIT (oslokommune/bydelsfakta)",
             date="2013-01-20",
-            url=_BYDELSFAKTA + "oslo_bydeler2.geojson",
-            how_to_get=(
-                "Last ned oslo_bydeler2.geojson fra oslokommune/bydelsfakta og lagre som "
-                "boundaries/oslo_bydeler_pbe2013.geojson i datamappen, eller kjør "
-                "`oslo-coverage fetch bydeler_pbe2013` på en maskin med internett."
-            ),
+            url=_raw(*_BYDELSFAKTA, "src/config/geoData/oslo_bydeler2.geojson"),
+            size=561_936,
+            sha256="64c2751f1216b7cd4b29bd1a75424fe3ceaed4fb4261928ac6bb73c9873da83d",
         ),
         Dataset(
             key="delbydeler",
@@ -100,35 +116,143 @@ DATASETS: dict[str, Dataset] = {
             source="Oslo kommune (PBE)",
             licence="MIT (oslokommune/bydelsfakta)",
             date="2019-02-08",
-            url=_BYDELSFAKTA + "oslo_delbydeler.geojson",
-            how_to_get="Lagre oslo_delbydeler.geojson fra oslokommune/bydelsfakta som boundaries/oslo_delbydeler.geojson.",
+            url=_raw(*_BYDELSFAKTA, "src/config/geoData/oslo_delbydeler.geojson"),
+            size=1_231_231,
+            sha256="8c509e846d96a91c74f78a65e0a54a24da7b28d375da302d39580922b74c6fce",
         ),
         Dataset(
-            key="population",
-            relpath="population/oslo_bydel_population.csv",
-            title="Folkemengde per bydel (1.1.2016 og 1.1.2020)",
-            source="SSB / Oslo kommune",
-            licence="NLOD / CC BY 4.0 (offentlig statistikk)",
-            date="2020-01-01",
-            url="https://statistikkbank.oslo.kommune.no/",
+            key="population_series",
+            relpath="population/ssb_bydel_population_2015_2026.csv",
+            title="Folkemengde per bydel 1.1.2015–2026 (SSB tabell 10826/07459)",
+            source=_SSB,
+            licence="NLOD 2.0",
+            date="2026-01-01",
+            url=_raw("niphr/csdata", "59345122ca61ff7572085f09944f613c0e956b8b", "R/sysdata.rda"),
+            size=2_455_700,
+            sha256="99bea3c0c36a66891bfb3b37678bdc2ad9854c2618b28df23c2eba45e0beb8a3",
+            derive="csdata",
             how_to_get=(
-                "Legg en CSV med kolonnene bydel_code,bydel,population_<år>_01_01 i "
-                "population/oslo_bydel_population.csv (tall fra Oslo statistikkbank / SSB tabell 07459)."
+                "Lastes ned fra R-pakken csdata (Folkehelseinstituttet) og regnes om til CSV; "
+                "krever Python-pakken pyreadr (`pip install -e '.[fetch]'`)."
             ),
+        ),
+        Dataset(
+            key="population_grid_100m",
+            relpath="population/ssb_befolkning_100m_oslo_2015.csv",
+            title="Befolkning på rutenett 100 m, Oslo 2015 (SSB)",
+            source=_SSB,
+            licence="NLOD",
+            date="2015-01-01",
+            url=_raw(
+                "GeoForum/veiledning08",
+                "fd48023488976ddbf7dd975ad799b6aa8ca0e851",
+                "data/Oslo_bef_100m_2015.csv",
+            ),
+            size=169_967,
+            sha256="ff731203293a6c5764148491882a6fe706fa3c42a43a52bea2ecc8cce7e3e6c8",
+            optional=True,
+        ),
+        Dataset(
+            key="population_grid_250m",
+            relpath="population/ssb_befolkning_250m_norge_2015.csv.gz",
+            title="Befolkning på rutenett 250 m, Norge 2015 (SSB)",
+            source=_SSB,
+            licence="NLOD",
+            date="2015-01-01",
+            url=_raw(
+                "GeoForum/veiledning08",
+                "050b3c97d7c7bb69d69e08caed1f68121fcb0199",
+                "data/ru250m_2015.csv",
+            ),
+            size=3_827_482,
+            sha256="f854a1332625f60b05cee13b32e2e5b8194a14484b24906e5f478063c1c34022",
+            derive="gzip",
+            optional=True,
+        ),
+        Dataset(
+            key="need_indicators",
+            relpath="population/need_indicators_by_bydel.csv",
+            title="Behovsindikatorer per bydel (sosialhjelp 2023 m.fl.)",
+            source="Oslo kommune (statistikkbanken, OK-STØ020)",
+            licence="NLOD",
+            date="2024-03-10",
+            how_to_get=_MANUAL.format(relpath="population/need_indicators_by_bydel.csv"),
+            optional=True,
+        ),
+        Dataset(
+            key="osm_center",
+            relpath="network/oslo-center.osm.pbf",
+            title="OpenStreetMap-uttrekk, Oslo sentrum (2025)",
+            source="© OpenStreetMap-bidragsytere",
+            licence="ODbL 1.0",
+            date="2025-06-16",
+            url=_raw(
+                "entur/geocoder",
+                "eae4f557c5c0229c89ae8035879b6603ca5f9447",
+                "converter/src/test/resources/oslo-center.osm.pbf",
+            ),
+            size=3_094_837,
+            sha256="dbba9adb5c11e85f961fea5ef3a7d96e0245d300484cb2c62c6bc7a0ac629cbe",
+            optional=True,
+        ),
+        Dataset(
+            key="osm_east",
+            relpath="network/oslo-east-filtered.osm.pbf",
+            title="OpenStreetMap-uttrekk, indre øst (2019, bare veier)",
+            source="© OpenStreetMap-bidragsytere",
+            licence="ODbL 1.0",
+            date="2019-10-07",
+            url=_raw(
+                "opentripplanner/OpenTripPlanner",
+                "fa993ddda8c8986209039062f15f8ff7454cb766",
+                "application/src/test/resources/org/opentripplanner/oslo-east-filtered.osm.pbf",
+            ),
+            size=983_748,
+            sha256="307cd2df75d2bb54cec6cb20ac2deddf89b222ac5cff33d51790e46770b2b85b",
+            optional=True,
         ),
         Dataset(
             key="walk_network",
-            relpath="network/oslo_walk.npz",
-            title="Gangnett for Oslo (OpenStreetMap, osmnx network_type='walk')",
+            relpath="network/oslo-walk-overpass.osm",
+            title="Gangnett for hele Oslo (OpenStreetMap, Overpass)",
             source="© OpenStreetMap-bidragsytere",
             licence="ODbL 1.0",
             date="",
-            url="https://overpass-api.de/api/interpreter",
             how_to_get=(
-                "På en maskin med internett: `oslo-coverage fetch walk_network` (laster ned med osmnx og "
-                "lagrer network/oslo_walk.npz). Uten internett: legg et OSM-uttrekk som network/oslo.osm "
-                "(eller .osm.bz2) eller en GraphML-fil som network/oslo_walk.graphml i datamappen."
+                "På en maskin med internett: `oslo-coverage fetch network` laster ned alle veier i "
+                "Oslo fra Overpass API. Uten internett: legg OSM-uttrekk (.osm.pbf, .osm, .osm.gz) "
+                "eller en GraphML-fil i network/ i datamappen."
             ),
+            optional=True,
+        ),
+        Dataset(
+            key="zones_forslag_a",
+            relpath="boundaries/bydelsreform_2028_forslag_A.csv",
+            title="Bydelsreform 2028, forslag A (høring 2025), ikke vedtatt",
+            source="Oslo kommune (byrådets høringsforslag 16.10.2025)",
+            licence="Offentlig dokument",
+            date="2025-10-16",
+            how_to_get=_MANUAL.format(relpath="boundaries/bydelsreform_2028_forslag_A.csv"),
+            optional=True,
+        ),
+        Dataset(
+            key="service_leads",
+            relpath="services/service_leads.csv",
+            title="Kildebelagte tips til tjenesteregisteret (13 tilbud)",
+            source="Oslo kommune, Kirkens Bymisjon m.fl. (kilde per rad)",
+            licence="Fakta med kilde per rad",
+            date="2026-11",
+            how_to_get=_MANUAL.format(relpath="services/service_leads.csv"),
+            optional=True,
+        ),
+        Dataset(
+            key="open_drug_scenes",
+            relpath="context/open_drug_scenes.csv",
+            title="Åpne rusmiljøer slik offentlige kilder navngir dem",
+            source="Uteseksjonen, Velferdsetaten, KORUS, Oslo politidistrikt",
+            licence="Fakta med kilde per rad",
+            date="2023",
+            how_to_get=_MANUAL.format(relpath="context/open_drug_scenes.csv"),
             optional=True,
         ),
         Dataset(
@@ -137,7 +261,7 @@ DATASETS: dict[str, Dataset] = {
             title="Lavterskeltilbud i Oslo (tjenesteregister)",
             source="Oslo kommune, Kirkens Bymisjon, Frelsesarmeen m.fl. (kilde per rad)",
             licence="Fakta med kilde per rad",
-            date="2026-11-24",
+            date="2026-12-01",
             how_to_get="Følger med prosjektet (data/services.csv).",
             project_file=True,
         ),
@@ -179,8 +303,18 @@ def find_dataset(key: str, data_dir: str | Path | None = None) -> Path:
     cached = settings.cache_dir() / DATASETS[key].relpath
     if cached.exists():
         return cached
+    raise DatasetMissingError(missing_message(key, path))
+
+
+def missing_message(key: str, expected: Path | None = None) -> str:
+    """Bokmål: which dataset is missing, where it was expected, and how to get it."""
     ds = DATASETS[key]
-    raise DatasetMissingError(f"Datasettet «{ds.title}» mangler: fant ikke {path}. {ds.how_to_get}")
+    where = expected or dataset_path(key)
+    how = ds.how_to_get or (
+        f"Kjør `oslo-coverage fetch {key}` på en maskin med internett (kilde: {ds.url}), eller "
+        f"legg filen {ds.relpath} i datamappen."
+    )
+    return f"Datasettet «{ds.title}» mangler: fant ikke {where}. {how}"
 
 
 def list_datasets(data_dir: str | Path | None = None) -> pd.DataFrame:
@@ -204,41 +338,6 @@ def list_datasets(data_dir: str | Path | None = None) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-
-def fetch(key: str, timeout_s: float = 60.0) -> Path:
-    """Download dataset ``key`` from its public source into the cache folder.
-
-    Needs internet. The walking network is fetched by
-    :func:`geo.network.build.download_walk_network` (osmnx) instead.
-
-    Raises
-    ------
-    DatasetMissingError
-        When the download fails (no internet, source moved); the message says what to do instead.
-
-    """
-    ds = DATASETS[key]
-    target = settings.cache_dir() / ds.relpath
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if key == "walk_network":
-        raise DatasetMissingError(
-            "Gangnettet lastes ned med `oslo-coverage fetch walk_network` "
-            "(geo.network.build.download_walk_network)."
-        )
-    if not ds.url.startswith("https://raw."):
-        raise DatasetMissingError(f"«{ds.title}» kan ikke lastes ned automatisk. {ds.how_to_get}")
-    try:
-        with urllib.request.urlopen(ds.url, timeout=timeout_s) as response:
-            payload = response.read()
-    except OSError as exc:
-        raise DatasetMissingError(
-            f"Kunne ikke laste ned «{ds.title}» fra {ds.url} ({exc}). {ds.how_to_get}"
-        ) from exc
-    tmp = target.with_suffix(target.suffix + ".part")
-    tmp.write_bytes(payload)
-    tmp.replace(target)
-    return target
 
 
 TILE_ATTRIBUTION = "Bakgrunnskart: © OpenStreetMap-bidragsytere"

@@ -52,6 +52,7 @@ __all__ = [
     "load_candidates",
     "load_services",
     "located",
+    "looks_like_services",
     "normalise_category",
     "read_services",
     "validate_services",
@@ -215,6 +216,17 @@ def validate_services(
         points, no_coord, keep, file, problems, default_quality
     )
     return LoadResult(_registry(points, keep), problems, "points", "EPSG:25832", len(raw))
+
+
+def looks_like_services(columns: Sequence[object]) -> bool:
+    """True when a table has a category column (``category``, ``kategori``, ``type``).
+
+    Such a file is a service registry, and is checked as one (categories, ids, coordinates).
+    """
+    return any(
+        _COLUMN_ALIASES.get(str(c).strip().lower(), str(c).strip().lower()) == "category"
+        for c in columns
+    )
 
 
 def _check_required_columns(raw: pd.DataFrame, file: str) -> None:

@@ -27,6 +27,7 @@ from geo.inputs.problems import (
     LoadResult,
     problems_frame,
     row_number,
+    unreadable_error,
 )
 from geo.inputs.read import (
     file_bytes,
@@ -88,5 +89,6 @@ __all__ = [
     "read_xlsx_bytes",
     "row_number",
     "sniff_delimiter",
+    "unreadable_error",
     "vector_to_points",
 ]

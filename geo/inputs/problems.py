@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import pandas as pd
 
-from geo.errors import Problem
+from geo.errors import InputError, Problem
 
 __all__ = [
     "CoordSystem",
     "LoadResult",
     "problems_frame",
     "row_number",
+    "unreadable_error",
 ]
 
 
@@ -76,3 +80,18 @@ def problems_frame(problems: Iterable[Problem]) -> pd.DataFrame:
 def row_number(label: object) -> int:
     """Row label (an int index) as ``int``, for messages."""
     return int(str(label))
+
+
+def unreadable_error(path: str | Path, exc: BaseException) -> InputError:
+    """Return an error with a bokmål message for a file that cannot be opened or decoded."""
+    if isinstance(exc, FileNotFoundError):
+        message = "Filen finnes ikke."
+    elif isinstance(exc, UnicodeDecodeError):
+        message = "Filen er ikke UTF-8-tekst. Lagre den som CSV (UTF-8)."
+    elif isinstance(exc, (gzip.BadGzipFile, EOFError)):
+        message = "Filen er ikke en hel gzip-fil."
+    elif isinstance(exc, (csv.Error, pd.errors.ParserError, pd.errors.EmptyDataError)):
+        message = "Filen kan ikke leses som CSV (tom, eller feil antall felt)."
+    else:
+        message = "Filen kan ikke åpnes."
+    return InputError(Problem(str(path), None, None, message))

@@ -22,6 +22,7 @@ from geo.labels import (
     CATEGORIES,
     HIGHER_IS_BETTER,
     METRIC_LABELS,
+    NEED_BASIS,
     format_metric,
     format_number,
     metric_label,
@@ -398,7 +399,13 @@ def candidate_map(
 
 def table_sources(table: pd.DataFrame) -> list[str]:
     """Dataset keys behind a coverage table (OSM only when the walking network was used)."""
-    keys = ["bydeler_pbe2013", "population", "services"]
+    keys = ["bydeler_pbe2013", "population_series"]
+    grid = {"100m": "population_grid_100m", "250m": "population_grid_250m"}
+    if table.attrs.get("demand_method") in grid:
+        keys.append(grid[table.attrs["demand_method"]])
+    if table.attrs.get("weight_basis") == NEED_BASIS:
+        keys.append("need_indicators")
+    keys.append("services")
     if table.attrs.get("distance_kind") == "network":
         keys.append("walk_network")
     return keys

@@ -6,23 +6,6 @@ as a compact, undirected graph in EPSG:25832 and answers distance questions with
 shortest-path routines (:func:`scipy.sparse.csgraph.dijkstra`), never with a Python loop over
 networkx.
 
-Where the network comes from (first match wins, see :func:`load_walk_network`):
-
-1. ``<data_dir>/network/oslo_walk.npz`` – this module's own cache (node ids, x, y and edge arrays in
-   EPSG:25832; loads in well under a second);
-2. ``<data_dir>/network/oslo_walk.graphml`` – a graph saved by ``osmnx.save_graphml``;
-3. ``<data_dir>/network/*.osm``, ``*.osm.xml`` or ``*.osm.bz2`` – an OpenStreetMap XML extract, read
-   with ``osmnx.graph_from_xml`` and filtered to walkable ways;
-4. only when asked (``allow_download=True`` / CLI ``network-cache --download``): downloaded with
-   ``osmnx.graph_from_polygon(<Oslo boundary>, network_type="walk")``.
-
-A graph read from 2–4 is projected to EPSG:25832, densified (no segment longer than
-``max_segment_m``, default 50 m) and written to the ``.npz`` cache.
-
-If no network can be found, :func:`distance_engine` falls back to straight-line distance and returns
-a note saying so (``"Gangnett ikke tilgjengelig – avstander er luftlinje"``) that every output must
-show; the fallback is never silent.
-
 Network distance between a demand point *i* and a site *j*:
 
 .. math::
@@ -40,6 +23,7 @@ say how many there were.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -49,11 +33,15 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
+import pyproj
 import scipy.sparse as sp
+import shapely
 from scipy.spatial import cKDTree
 
 from geo import settings
-from geo.network.osm import WALK_TAGS, is_walkable
+from geo.labels import format_count
+from geo.network.osm import project
+from geo.network.osm_report import OsmStreets
 
 __all__ = [
     "CACHE_FORMAT_VERSION",
@@ -65,7 +53,7 @@ __all__ = [
 ]
 
 
-CACHE_FORMAT_VERSION = 1
+CACHE_FORMAT_VERSION = 2
 
 
 DEFAULT_MAX_SNAP_M = 300.0
@@ -197,9 +185,7 @@ class WalkNetwork:
             Where the graph came from.
 
         """
-        import osmnx as ox
-        import pyproj
-        import shapely
+        import osmnx as ox  # osmnx only for GraphML input: loaded when it is used
 
         crs = graph.graph.get("crs")
         if crs is None or pyproj.CRS.from_user_input(crs) != pyproj.CRS.from_user_input(
@@ -216,13 +202,15 @@ class WalkNetwork:
 
         # One geometry per unordered node pair: the shortest (parallel ways, reverse twins).
         best: dict[tuple[int, int], tuple[float, Any]] = {}
+        skipped = 0
         for a, b, data in graph.edges(data=True):
             ia, ib = pos[a], pos[b]
-            if ia == ib:
-                continue
             geom = data.get("geometry")
             if geom is None:
                 geom = shapely.LineString([(node_x[ia], node_y[ia]), (node_x[ib], node_y[ib])])
+            if ia == ib or shapely.get_num_coordinates(geom) < 2 or not geom.length > 0:
+                skipped += 1  # self-loops and degenerate geometries carry no walk
+                continue
             key = (ia, ib) if ia < ib else (ib, ia)
             if ia > ib:
                 geom = shapely.reverse(geom)
@@ -233,32 +221,45 @@ class WalkNetwork:
             raise ValueError("Gangnettet har ingen kanter.")
         keys = np.array(list(best.keys()), dtype=np.int64)
         geoms = np.array([g for _, g in best.values()], dtype=object)
-        if max_segment_m and np.isfinite(max_segment_m):
-            geoms = shapely.segmentize(geoms, max_segment_m)
-        coords, which = shapely.get_coordinates(geoms, return_index=True)
-        # Positions of each vertex: first/last vertex of an edge is its end node, the rest new.
-        starts = np.r_[0, np.flatnonzero(np.diff(which)) + 1]
-        ends = np.r_[starts[1:] - 1, len(which) - 1]
-        is_inner = np.ones(len(which), dtype=bool)
-        is_inner[starts] = False
-        is_inner[ends] = False
-        vertex_node = np.empty(len(which), dtype=np.int64)
-        vertex_node[starts] = keys[:, 0]
-        vertex_node[ends] = keys[:, 1]
-        n_inner = int(is_inner.sum())
-        vertex_node[is_inner] = len(nodes) + np.arange(n_inner)
-        all_x = np.r_[node_x, coords[is_inner, 0]]
-        all_y = np.r_[node_y, coords[is_inner, 1]]
-        # Snap the end vertices onto their node (geometry ends can differ by float noise).
-        coords[starts] = np.c_[node_x[keys[:, 0]], node_y[keys[:, 0]]]
-        coords[ends] = np.c_[node_x[keys[:, 1]], node_y[keys[:, 1]]]
-        same_edge = which[1:] == which[:-1]
-        seg_u = vertex_node[:-1][same_edge]
-        seg_v = vertex_node[1:][same_edge]
-        seg_len = np.hypot(*(coords[1:][same_edge] - coords[:-1][same_edge]).T)
-        all_ids = np.r_[node_ids, -(np.arange(n_inner, dtype=np.int64) + 1)]
-        net = cls.from_edges(all_x, all_y, seg_u, seg_v, seg_len, node_id=all_ids, source=source)
-        net.meta["max_segment_m"] = float(max_segment_m or 0.0)
+        net = _densified(node_x, node_y, node_ids, keys, geoms, max_segment_m, source)
+        net.meta["report"] = [f"{skipped} selvløkker eller kanter uten lengde er hoppet over."]
+        return net
+
+    @classmethod
+    def from_streets(
+        cls, streets: OsmStreets, max_segment_m: float = DEFAULT_MAX_SEGMENT_M, source: str = ""
+    ) -> WalkNetwork:
+        """Build the network from OpenStreetMap streets read by :func:`geo.network.osm.read_osm`.
+
+        Only the largest connected part is kept (as osmnx does): a footway that joins nothing
+        would make its neighbours unreachable from every service. The streets are projected to
+        EPSG:25832 and no straight piece is longer than ``max_segment_m``; what the reader left
+        out and what was dropped here is listed in ``meta["report"]``.
+        """
+        x, y = project(streets, settings.ANALYSIS_CRS)
+        keep = streets.component == 0
+        position = np.cumsum(keep) - 1
+        edge_keep = keep[streets.edge_u] & keep[streets.edge_v]
+        u = position[streets.edge_u[edge_keep]]
+        v = position[streets.edge_v[edge_keep]]
+        node_x, node_y = x[keep], y[keep]
+        ends = np.stack([np.c_[node_x[u], node_y[u]], np.c_[node_x[v], node_y[v]]], axis=1)
+        net = _densified(
+            node_x,
+            node_y,
+            streets.node_id[keep].astype(np.int64),
+            np.c_[u, v].astype(np.int64),
+            shapely.linestrings(ends),
+            max_segment_m,
+            source or ", ".join(streets.report.files),
+        )
+        n_parts = int(streets.component.max()) if len(streets.component) else 0
+        dropped = int((~keep).sum())
+        net.meta["report"] = [
+            *streets.report.lines(),
+            f"Brukt: den største sammenhengende delen av nettet ({format_count(int(keep.sum()))} "
+            f"noder); {format_count(dropped)} noder i {n_parts} mindre, frittstående deler er tatt ut.",
+        ]
         return net
 
     @classmethod
@@ -270,35 +271,6 @@ class WalkNetwork:
 
         graph = ox.load_graphml(Path(path))
         return cls.from_networkx(graph, max_segment_m=max_segment_m, source=Path(path).name)
-
-    @classmethod
-    def from_osm_xml(
-        cls, path: str | Path, max_segment_m: float = DEFAULT_MAX_SEGMENT_M
-    ) -> WalkNetwork:
-        """Read an OpenStreetMap XML extract (``.osm``, ``.osm.xml``, ``.osm.bz2``).
-
-        Ways are filtered with osmnx's ``walk`` rules (no motorways, cycleways, ``foot=no``,
-        private service roads, separately mapped sidewalks …), made two-way, reduced to the largest
-        connected component and projected to EPSG:25832.
-        """
-        import osmnx as ox
-
-        path = Path(path)
-        wanted = list(dict.fromkeys([*ox.settings.useful_tags_way, *WALK_TAGS]))
-        previous = ox.settings.useful_tags_way
-        ox.settings.useful_tags_way = wanted
-        try:
-            graph = ox.graph_from_xml(path, bidirectional=True, simplify=False, retain_all=True)
-        finally:
-            ox.settings.useful_tags_way = previous
-        drop = [(a, b, k) for a, b, k, d in graph.edges(keys=True, data=True) if not is_walkable(d)]
-        graph.remove_edges_from(drop)
-        graph.remove_nodes_from([n for n, deg in dict(graph.degree()).items() if deg == 0])
-        if graph.number_of_edges() == 0:
-            raise ValueError(f"{path.name}: ingen gangbare veier i OSM-filen.")
-        graph = ox.truncate.largest_component(graph, strongly=False)
-        graph = ox.simplify_graph(graph)
-        return cls.from_networkx(graph, max_segment_m=max_segment_m, source=path.name)
 
     # ------------------------------------------------------------------ cache
     def save(self, path: str | Path) -> Path:
@@ -313,6 +285,8 @@ class WalkNetwork:
             source=np.str_(self.source),
             created=np.str_(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
             max_segment_m=np.float64(self.meta.get("max_segment_m", 0.0)),
+            signature=np.str_(self.meta.get("signature", "")),
+            report=np.str_(json.dumps(self.meta.get("report", []), ensure_ascii=False)),
             node_id=self.node_id,
             x=self.x,
             y=self.y,
@@ -348,6 +322,8 @@ class WalkNetwork:
                 meta={
                     "created": str(data["created"]),
                     "max_segment_m": float(data["max_segment_m"]),
+                    "signature": str(data["signature"]),
+                    "report": json.loads(str(data["report"])),
                 },
             )
         return net
@@ -436,11 +412,8 @@ class WalkNetwork:
 
     def describe(self) -> str:
         """One line for outputs: source and size."""
-        return (
-            f"{self.source or 'gangnett'}: {self.n_nodes:,} noder, {self.n_edges:,} kanter".replace(
-                ",", " "
-            )
-        )
+        source = self.source or "gangnett"
+        return f"{source}: {format_count(self.n_nodes)} noder, {format_count(self.n_edges)} kanter"
 
 
 @dataclass(frozen=True)
@@ -450,6 +423,52 @@ class Snap:
     node: np.ndarray
     snap_m: np.ndarray
     on_network: np.ndarray
+
+
+def _densified(
+    node_x: np.ndarray,
+    node_y: np.ndarray,
+    node_ids: np.ndarray,
+    keys: np.ndarray,
+    geoms: np.ndarray,
+    max_segment_m: float,
+    source: str,
+) -> WalkNetwork:
+    """A network from edge geometries between nodes, split into pieces of at most ``max_segment_m``.
+
+    ``keys`` holds the two end nodes of each geometry (positions into the node arrays); the inner
+    vertices become nodes with negative ids. Lengths are measured along the pieces, so an edge
+    keeps the length of its geometry.
+    """
+    if max_segment_m and np.isfinite(max_segment_m):
+        geoms = shapely.segmentize(geoms, max_segment_m)
+    coords, which = shapely.get_coordinates(geoms, return_index=True)
+    # the first and last vertex of an edge are its end nodes, the rest are new nodes
+    starts = np.r_[0, np.flatnonzero(np.diff(which)) + 1]
+    ends = np.r_[starts[1:] - 1, len(which) - 1]
+    is_inner = np.ones(len(which), dtype=bool)
+    is_inner[starts] = False
+    is_inner[ends] = False
+    vertex_node = np.empty(len(which), dtype=np.int64)
+    vertex_node[starts] = keys[:, 0]
+    vertex_node[ends] = keys[:, 1]
+    n_inner = int(is_inner.sum())
+    vertex_node[is_inner] = len(node_x) + np.arange(n_inner)
+    all_x = np.r_[node_x, coords[is_inner, 0]]
+    all_y = np.r_[node_y, coords[is_inner, 1]]
+    # snap the end vertices onto their node (geometry ends can differ by float noise)
+    coords[starts] = np.c_[node_x[keys[:, 0]], node_y[keys[:, 0]]]
+    coords[ends] = np.c_[node_x[keys[:, 1]], node_y[keys[:, 1]]]
+    same_edge = which[1:] == which[:-1]
+    seg_u = vertex_node[:-1][same_edge]
+    seg_v = vertex_node[1:][same_edge]
+    seg_len = np.hypot(*(coords[1:][same_edge] - coords[:-1][same_edge]).T)
+    all_ids = np.r_[node_ids, -(np.arange(n_inner, dtype=np.int64) + 1)]
+    net = WalkNetwork.from_edges(
+        all_x, all_y, seg_u, seg_v, seg_len, node_id=all_ids, source=source
+    )
+    net.meta["max_segment_m"] = float(max_segment_m or 0.0)
+    return net
 
 
 def grid_network(

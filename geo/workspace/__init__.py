@@ -15,6 +15,7 @@ from geo.workspace.candidates import (
     move_candidate,
     remove_candidates,
     rename_candidate,
+    with_candidate_columns,
 )
 from geo.workspace.compare import (
     CandidateComparison,
@@ -32,6 +33,7 @@ from geo.workspace.session import (
 from geo.workspace.settings import (
     AnalysisSettings,
     user_data_weights,
+    weight_basis_kind,
 )
 from geo.workspace.uploads import (
     ALLOWED_SUFFIXES,
@@ -75,4 +77,6 @@ __all__ = [
     "study_with_services",
     "upload_limit_text",
     "user_data_weights",
+    "weight_basis_kind",
+    "with_candidate_columns",
 ]

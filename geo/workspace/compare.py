@@ -60,7 +60,10 @@ def build_whatif(
     demand = study.demand
     if weights is not None:
         demand = demand.assign(weight=np.asarray(weights, dtype=float))
-    attrs = study_provenance(study, engine, user_weights=weights is not None)
+    # weights without a named basis are user data
+    basis = "innbyggere" if weights is None else analysis.basis_kind
+    basis = "brukerdata" if weights is not None and basis == "innbyggere" else basis
+    attrs = study_provenance(study, engine, basis)
     return WhatIf(
         engine,
         demand,

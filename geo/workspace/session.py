@@ -224,7 +224,7 @@ class Session:
             # the weights the what-if engine already spread from the user data
             weights = (
                 whatif.demand["weight"].to_numpy(dtype=float)
-                if whatif.table_attrs.get("weight_basis") == "brukerdata"
+                if whatif.table_attrs.get("weight_basis", "innbyggere") != "innbyggere"
                 else None
             )
             summary, _ = current_balance(

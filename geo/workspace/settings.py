@@ -12,12 +12,15 @@ import pandas as pd
 from geo import settings
 from geo.analysis.metrics import spread_user_data
 from geo.data.boundaries import BOUNDARY_VERSIONS, DEFAULT_VERSION
+from geo.data.datasets import find_dataset
+from geo.data.need import need_weights
 from geo.data.study import Study
-from geo.labels import CATEGORIES, METRIC_LABELS
+from geo.labels import CATEGORIES, METRIC_LABELS, NEED_BASIS
 
 __all__ = [
     "AnalysisSettings",
     "user_data_weights",
+    "weight_basis_kind",
 ]
 
 
@@ -36,11 +39,14 @@ class AnalysisSettings:
     speed_kmh
         Walking speed for minutes.
     weight_basis
-        ``innbyggere`` or the name of a numeric user-data column.
+        ``innbyggere``, ``sosialhjelp`` (the need proxy, :data:`geo.labels.NEED_LABEL`) or the
+        name of a numeric user-data column.
     boundary_version
         Boundary set (:data:`geo.boundaries.BOUNDARY_VERSIONS`).
     metric
         Metric that colours the map.
+    population_year
+        Residents on 1 January of this year (SSB); ``None`` for the newest.
 
     """
 
@@ -51,6 +57,7 @@ class AnalysisSettings:
     weight_basis: str = "innbyggere"
     boundary_version: str = DEFAULT_VERSION
     metric: str = "share_within_threshold"
+    population_year: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form (for scenarios)."""
@@ -76,6 +83,8 @@ class AnalysisSettings:
         for number in ("threshold_m", "speed_kmh"):
             if number in kwargs:
                 kwargs[number] = float(kwargs[number])
+        if "population_year" in kwargs:
+            kwargs["population_year"] = int(kwargs["population_year"])
         if kwargs.get("distance") not in (None, "straight", "network"):
             kwargs.pop("distance")
         if kwargs.get("metric") is not None and kwargs["metric"] not in METRIC_LABELS:
@@ -93,7 +102,13 @@ class AnalysisSettings:
             self.speed_kmh,
             self.weight_basis,
             self.boundary_version,
+            self.population_year,
         )
+
+    @property
+    def basis_kind(self) -> str:
+        """What the weights are: ``innbyggere``, ``sosialhjelp`` or ``brukerdata``."""
+        return weight_basis_kind(self.weight_basis)
 
     @property
     def candidate_category(self) -> str:
@@ -101,10 +116,22 @@ class AnalysisSettings:
         return "brukerrom" if "brukerrom" in self.categories else self.categories[0]
 
 
+def weight_basis_kind(basis: str) -> str:
+    """``innbyggere``, ``sosialhjelp`` (need proxy) or ``brukerdata`` (any user-data column)."""
+    return basis if basis in ("innbyggere", NEED_BASIS) else "brukerdata"
+
+
 def user_data_weights(
     study: Study, user: pd.DataFrame | None, column: str, kind: str = "aggregate"
 ) -> np.ndarray | None:
-    """Demand weights from user data (``None`` for residents)."""
+    """Demand weights of the basis ``column`` (``None`` for residents).
+
+    ``sosialhjelp`` weights each resident by the bydel's share receiving social assistance
+    (:func:`geo.data.need.need_weights`); any other name is a numeric column of the user data.
+    """
+    if column == NEED_BASIS:
+        weighted, _ = need_weights(study.demand, find_dataset("need_indicators"))
+        return weighted["weight"].to_numpy(dtype=float)
     if column == "innbyggere" or user is None or column not in user.columns:
         return None
     return spread_user_data(study.demand, user, column, kind)
