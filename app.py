@@ -26,7 +26,7 @@ from ui.suggest_tab import suggest_tab
 
 def current_analysis(analysis: AnalysisSettings) -> tuple[Study, DistanceEngine, WhatIf]:
     """Study (with own services), engine and this session's what-if engine for the settings."""
-    study, engine = load_engine(analysis.boundary_version, analysis.distance, analysis.speed_kmh)
+    study, engine = load_engine(analysis)
     whatif = session().whatif(study, engine, analysis)
     return session().study(study), engine, whatif
 

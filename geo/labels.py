@@ -86,6 +86,8 @@ METRIC_LABELS: dict[str, str] = {
     "share_of_services": "Andel av byens tilbud",
     "share_of_population": "Andel av byens innbyggere",
     "location_quotient": "Lokaliseringskvotient",
+    "network_share": "Andel gangnettet når",
+    "distance_basis": "Avstand målt",
 }
 METRIC_LABELS.update({f"n_{slug}": f"Antall: {label}" for slug, label in CATEGORIES.items()})
 
@@ -103,6 +105,8 @@ METRIC_HELP: dict[str, str] = {
     "share_of_services": "Bydelens andel av alle tilbudene i byen.",
     "share_of_population": "Bydelens andel av byens innbyggere.",
     "location_quotient": "Andel av tilbudene delt på andel av innbyggerne: 1 = byens snitt, under 1 = færre tilbud enn folketallet tilsier.",
+    "network_share": "Andelen av innbyggerne som bor innen 300 m fra en gangbar vei i gangnettet (OpenStreetMap-uttrekket).",
+    "distance_basis": "Hvordan avstandene i sonen er målt: langs gangnettet der det når minst 95 % av innbyggerne, ellers i luftlinje (eller utelatt) – alltid merket.",
 }
 
 
@@ -240,6 +244,8 @@ def format_number(value: float, decimals: int = 0) -> str:
 
 def format_metric(metric: str, value: float) -> str:
     """Format a metric value with its unit (percent for shares, metres for distances)."""
+    if isinstance(value, str):
+        return value
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
         return "–"
     kind = metric_kind(metric)
@@ -330,6 +336,8 @@ TABLE_METRICS = [
     "share_of_services",
     "share_of_population",
     "location_quotient",
+    "network_share",
+    "distance_basis",
 ]
 """The one list of metrics every table shows, in order: app, table exports, PDF report."""
 
@@ -341,6 +349,7 @@ TERMINAL_METRICS: dict[str, str] = {
     "median_distance_m": "Median m",
     "p90_distance_m": "P90 m",
     "location_quotient": "LQ",
+    "distance_basis": "Målt",
 }
 """The narrow selection of :data:`TABLE_METRICS` the CLI prints in a terminal (short headers)."""
 
@@ -349,9 +358,11 @@ def metric_kind(metric: str) -> str:
     """What a metric measures, which decides how it is written.
 
     Returns ``"share"`` (a fraction, written as percent), ``"metres"``, ``"minutes"``,
-    ``"count"`` (people or services, whole numbers) or ``"ratio"`` (two decimals).
+    ``"count"`` (people or services, whole numbers), ``"ratio"`` (two decimals) or ``"text"``.
     """
-    if metric.startswith("share") or metric.endswith("_pp"):
+    if metric == "distance_basis":
+        return "text"
+    if metric.startswith("share") or metric.endswith("_pp") or metric.endswith("_share"):
         return "share"
     if metric.endswith("_min"):
         return "minutes"
@@ -369,6 +380,7 @@ FORMATS: dict[str, dict[str, str]] = {
         "minutes": "0.0",
         "count": "#,##0",
         "ratio": "0.00",
+        "text": "@",
     },
     "app": {
         "share": "percent",
@@ -376,6 +388,7 @@ FORMATS: dict[str, dict[str, str]] = {
         "minutes": "%.1f",
         "count": "%.0f",
         "ratio": "%.2f",
+        "text": "",
     },
     "text": {
         "share": "{:.1%}",
@@ -383,6 +396,7 @@ FORMATS: dict[str, dict[str, str]] = {
         "minutes": "{:.1f}",
         "count": "{:,.0f}",
         "ratio": "{:.2f}",
+        "text": "{}",
     },
 }
 """The number format of each metric kind (:func:`metric_kind`) in Excel, the app and plain text."""

@@ -334,16 +334,17 @@ def test_report_pdf_pages_sizes_and_text(study, tables, tmp_path):
     path = export.export_report(tmp_path / "rapport.pdf", study, table, scenario, candidates)
     reader = PdfReader(path)
     n = len(reader.pages)
-    assert n == 7
+    assert n == 8  # the first text page runs over: settings, key numbers, unplaced services
     sizes = [_page_mm(p) for p in reader.pages]
     portrait = [s for s in sizes if abs(s[0] - 210) < 0.5 and abs(s[1] - 297) < 0.5]
     landscape = [s for s in sizes if abs(s[0] - 297) < 0.5 and abs(s[1] - 210) < 0.5]
-    assert len(portrait) == 6 and len(landscape) == 1  # the candidate map is landscape
+    assert len(portrait) == 7 and len(landscape) == 1  # the candidate map is landscape
     text = _pdf_text(path)
     for expected in [
         "Dekning av lavterskeltilbud i Oslo",
         "Innstillinger",
         "Nøkkeltall for hele byen",
+        "Ikke plassert (9 tilbud, teller ikke i målene)",
         "Lavterskeltilbud i Oslo etter kategori",
         "Sammenligning av bydelene",
         "Kandidatsteder: endring per bydel",
@@ -360,7 +361,7 @@ def test_report_pdf_pages_sizes_and_text(study, tables, tmp_path):
 def test_report_without_candidates_is_shorter(study, tables, tmp_path):
     table, _, _ = tables
     reader = PdfReader(export.export_report(tmp_path / "r.pdf", study, table))
-    assert len(reader.pages) == 5
+    assert len(reader.pages) == 6
 
 
 # ---------------------------------------------------------------------- HTML

@@ -469,6 +469,7 @@ def test_analysis_settings_round_trip() -> None:
         "weight_basis": "innbyggere",
         "boundary_version": "pbe2013",
         "population_year": None,
+        "unreached": "fallback",
         "metric": "share_within_threshold",
     }
     custom = ws.AnalysisSettings(

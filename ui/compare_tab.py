@@ -48,7 +48,11 @@ def compare_tab(
     st.subheader(f"Bydelene sammenlignet ({view})")
     st.caption(f"{table.attrs.get('distance_note', '')} {table.attrs.get('population_note', '')}")
     shown = display_table(table, analysis)
-    columns = ["bydel"] + [c for c in TABLE_METRICS if c in shown.columns]
+    # how each bydel was measured goes first: it qualifies every number beside it
+    basis = [c for c in ("distance_basis", "network_share") if c in shown.columns]
+    columns = ["bydel", *basis] + [
+        c for c in TABLE_METRICS if c in shown.columns and c not in basis
+    ]
     config: dict[str, Any] = {"bydel": st.column_config.TextColumn("Bydel", pinned=True)}
     for c in columns[1:]:
         fmt = FORMATS["app"][metric_kind(c)]

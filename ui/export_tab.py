@@ -85,7 +85,9 @@ def export_tab(
                     )
                 elif what == "table":
                     data, name = (
-                        export.table_bytes(baseline, scenario, fmt or "xlsx", cands),
+                        export.table_bytes(
+                            baseline, scenario, fmt or "xlsx", cands, study.services
+                        ),
                         export.file_name("tabell", fmt or "xlsx"),
                     )
                 elif what == "report":

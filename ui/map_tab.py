@@ -11,6 +11,7 @@ from streamlit_folium import st_folium
 from geo.data.study import Study
 from geo.distance import DistanceEngine
 from geo.errors import GeocodeUnavailableError
+from geo.export.tables import unplaced_services
 from geo.geocode import search_address
 from geo.geom import parse_point_text
 from geo.labels import CATEGORIES, METRIC_LABELS, SUMMARY_LABELS
@@ -100,6 +101,14 @@ def map_tab(
         )
     with right:
         candidate_panel(study, analysis)
+    unplaced = unplaced_services(study.services)
+    if len(unplaced):
+        with st.expander(f"Ikke plassert: {len(unplaced)} tilbud uten kjent plassering"):
+            st.caption(
+                "Tilbudene finnes, men ingen kilde gir en koordinat. De teller ikke i noen "
+                "beregning, og koordinater anslås ikke fra gatenavn."
+            )
+            show_table(unplaced, key="unplaced_table", hide_index=True)
     candidate_results(comparison, analysis)
 
 

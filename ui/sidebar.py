@@ -6,11 +6,11 @@ import streamlit as st
 
 from geo import settings
 from geo.data.boundaries import BOUNDARY_VERSIONS, DEFAULT_VERSION
-from geo.labels import CATEGORIES, MAP_METRICS, METRIC_HELP, METRIC_LABELS, safe_text
+from geo.labels import CATEGORIES, MAP_METRICS, METRIC_HELP, METRIC_LABELS, NEED_BASIS, safe_text
 from geo.workspace import uploads
 from geo.workspace.candidates import candidates_from_sites
 from geo.workspace.settings import AnalysisSettings
-from ui.state import flash, load_study, session, state
+from ui.state import flash, load_study, need_available, population_years, session, state
 
 DISTANCES = {"straight": "Luftlinje", "network": "Gangnett (OSM)"}
 
@@ -37,6 +37,17 @@ def sidebar() -> AnalysisSettings:
         key="distance",
         help="Gangnett krever et lagret gangnett i datamappen; ellers brukes luftlinje, og det står i alle resultater.",
     )
+    unreached = "fallback"
+    if distance == "network":
+        unreached = sb.radio(
+            "Soner gangnettet ikke når",
+            ["fallback", "exclude"],
+            format_func={"fallback": "luftlinje, merket", "exclude": "utelat"}.get,
+            horizontal=True,
+            key="unreached",
+            help="En sone måles langs gangnettet når nettet når minst 95 % av innbyggerne. "
+            "Ellers måles den i luftlinje (merket i tabellen) eller utelates med grunnen.",
+        )
     threshold = sb.slider(
         "Terskel (meter)",
         100,
@@ -54,13 +65,27 @@ def sidebar() -> AnalysisSettings:
             ".", ","
         )
     )
-    bases = ["innbyggere", *session().weight_columns()]
+    years = population_years()
+    year = sb.selectbox(
+        "Befolkningsår",
+        years,
+        index=len(years) - 1,
+        key="population_year",
+        help="Innbyggere per 1. januar (SSB). Hvor de bor, er SSBs rutenett fra 2015, skalert til "
+        "bydelens tall for året.",
+    )
+    bases = [
+        "innbyggere",
+        *([NEED_BASIS] if need_available() else []),
+        *session().weight_columns(),
+    ]
     basis = sb.selectbox(
         "Befolkningsgrunnlag",
         bases,
-        format_func=lambda b: "Innbyggere (SSB)" if b == "innbyggere" else f"Brukerdata: {b}",
+        format_func=_basis_label,
         key="basis",
-        help="Innbyggere, eller en tallkolonne fra opplastede brukerdata (spredt som innbyggerne i bydelen).",
+        help="Innbyggere; innbyggere vektet med bydelens andel sosialhjelpsmottakere (et mål på "
+        "behov, ikke antall i målgruppen); eller en tallkolonne fra opplastede brukerdata.",
     )
     version = sb.selectbox(
         "Grenseversjon",
@@ -99,7 +124,17 @@ def sidebar() -> AnalysisSettings:
         weight_basis=basis,
         boundary_version=version,
         metric=metric,
+        population_year=int(year) if year != years[-1] else None,
+        unreached=unreached,
     )
+
+
+def _basis_label(basis: str) -> str:
+    if basis == "innbyggere":
+        return "Innbyggere (SSB)"
+    if basis == NEED_BASIS:
+        return "Behov: innbyggere × andel sosialhjelp (2023)"
+    return f"Brukerdata: {basis}"
 
 
 def upload_box(kind: str, label: str) -> None:

@@ -9,25 +9,60 @@ import pandas as pd
 import streamlit as st
 
 from geo.data.boundaries import load_delbydeler
+from geo.data.datasets import find_dataset
+from geo.data.population import load_bydel_series
 from geo.data.study import Study
 from geo.distance import DistanceEngine
+from geo.errors import DatasetMissingError
 from geo.network.build import study_engine
 from geo.scenarios import ScenarioStore
 from geo.workspace.session import Session
+from geo.workspace.settings import AnalysisSettings
 
 
 @st.cache_resource(show_spinner="Laster grenser, befolkning og tjenester …")
-def load_study(boundary_version: str) -> Study:
+def load_study(boundary_version: str, population_year: int | None = None) -> Study:
     """Reference data, loaded once per server and shared read-only by all sessions."""
-    return Study.load(boundary_version=boundary_version)
+    return Study.load(boundary_version=boundary_version, population_year=population_year)
 
 
 @st.cache_resource(show_spinner="Forbereder avstandsberegning …")
-def load_engine(
-    boundary_version: str, distance: str, speed_kmh: float
+def _load_engine(
+    boundary_version: str, population_year: int | None, distance: str, speed: float, unreached: str
 ) -> tuple[Study, DistanceEngine]:
-    """The study and its distance engine (network when present, else straight line with a note)."""
-    return study_engine(load_study(boundary_version), distance, speed_kmh)
+    study = load_study(boundary_version, population_year)
+    return study_engine(study, distance, speed, policy=unreached)
+
+
+def load_engine(analysis: AnalysisSettings) -> tuple[Study, DistanceEngine]:
+    """The study and its distance engine (network when present, else straight line with a note).
+
+    Cached per server on the settings that change the engine only (not the threshold or the
+    categories).
+    """
+    return _load_engine(
+        analysis.boundary_version,
+        analysis.population_year,
+        analysis.distance,
+        analysis.speed_kmh,
+        analysis.unreached,
+    )
+
+
+@st.cache_resource(show_spinner=False)
+def population_years() -> list[int]:
+    """The years of SSB's bydel series in the data directory (newest last)."""
+    return list(load_bydel_series(find_dataset("population_series")).attrs["years"])
+
+
+@st.cache_resource(show_spinner=False)
+def need_available() -> bool:
+    """True when the social-assistance table for the need proxy is in the data directory."""
+    try:
+        find_dataset("need_indicators")
+    except DatasetMissingError:
+        return False
+    return True
 
 
 @st.cache_resource(show_spinner=False)

@@ -9,7 +9,7 @@ import pandas as pd
 from geo import settings
 from geo.data.study import Study
 from geo.distance import DistanceEngine
-from geo.labels import CATEGORIES, NEED_BASIS, NEED_LABEL, WEIGHT_BASIS_LABELS
+from geo.labels import CATEGORIES, NEED_BASIS, NEED_LABEL, WEIGHT_BASIS_LABELS, format_number
 
 __all__ = [
     "settings_lines",
@@ -58,7 +58,8 @@ def settings_lines(table: pd.DataFrame) -> list[str]:
     basis = attrs.get("weight_basis", "innbyggere")
     lines = [
         f"Avstand: {attrs.get('distance_note', '')}",
-        f"Terskel: {attrs.get('threshold_m', 0):.0f} m · ganghastighet {attrs.get('walk_speed_kmh', settings.DEFAULT_WALK_SPEED_KMH)} km/t",
+        f"Terskel: {attrs.get('threshold_m', 0):.0f} m · ganghastighet "
+        f"{format_number(attrs.get('walk_speed_kmh', settings.DEFAULT_WALK_SPEED_KMH), 1)} km/t",
         f"Kategorier: {', '.join(CATEGORIES.get(c, c) for c in cats)}",
         f"Vekt: {WEIGHT_BASIS_LABELS.get(basis, basis)} · befolkning per 1.1."
         f"{attrs.get('population_year', '')} (SSB) · grenser: {attrs.get('boundary_version', '')}",

@@ -24,6 +24,7 @@ from geo.errors import InputError, Problem
 from geo.inputs.read import numeric_columns, read_any
 from geo.labels import CATEGORIES, FORMATS, NEED_BASIS, TERMINAL_METRICS, metric_kind
 from geo.network.build import study_engine
+from geo.network.mixed import POLICIES
 from geo.workspace.compare import build_whatif
 from geo.workspace.settings import AnalysisSettings, user_data_weights
 
@@ -150,7 +151,7 @@ def build_study_and_engine(args: argparse.Namespace):  # type: ignore[no-untyped
         demand_method=args.residents,
         cell_m=args.cell,
     )
-    return study_engine(study, args.distance, args.speed, args.data_dir)
+    return study_engine(study, args.distance, args.speed, args.data_dir, args.unreached)
 
 
 def user_weights(study, args: argparse.Namespace) -> np.ndarray | None:  # type: ignore[no-untyped-def]
@@ -206,12 +207,11 @@ def emit_table(table: pd.DataFrame, fmt: str, out: str | None = None) -> None:
         for line in settings_lines(table):
             print(line, file=sys.stderr)
     else:
-        shown = table[["bydel", *TERMINAL_METRICS]].rename(
-            columns={"bydel": "Bydel", **TERMINAL_METRICS}
-        )
+        metrics = {m: h for m, h in TERMINAL_METRICS.items() if m in table.columns}
+        shown = table[["bydel", *metrics]].rename(columns={"bydel": "Bydel", **metrics})
         formatters = {
             header: FORMATS["text"][metric_kind(metric)].format
-            for metric, header in TERMINAL_METRICS.items()
+            for metric, header in metrics.items()
             if metric != "n_services"
         }
         text = (
@@ -247,6 +247,13 @@ def add_distance_arguments(parser: argparse.ArgumentParser) -> None:
         default=settings.DEFAULT_WALK_SPEED_KMH,
         help="ganghastighet i km/t (standard 4,5)",
     )
+    parser.add_argument(
+        "--unreached",
+        choices=list(POLICIES),
+        default="fallback",
+        help="soner gangnettet når for under 95 %% av innbyggerne: fallback = luftlinje, merket "
+        "(standard); exclude = utelatt med grunnen",
+    )
 
 
 def analysis_from_args(args: argparse.Namespace) -> AnalysisSettings:
@@ -260,6 +267,7 @@ def analysis_from_args(args: argparse.Namespace) -> AnalysisSettings:
         weight_basis=(args.weight_column or "brukerdata") if args.weights else args.weight_basis,
         boundary_version=args.boundary_version,
         population_year=args.population_year,
+        unreached=args.unreached,
     )
 
 

@@ -124,8 +124,10 @@ def _cli_map(args: argparse.Namespace) -> int:
 
 
 def _cli_table(args: argparse.Namespace) -> int:
-    _, table, scenario, candidates = _tables_from_args(args)
-    return _written(lambda: export_table(args.out, table, scenario, args.format, candidates))
+    study, table, scenario, candidates = _tables_from_args(args)
+    return _written(
+        lambda: export_table(args.out, table, scenario, args.format, candidates, study.services)
+    )
 
 
 def _cli_report(args: argparse.Namespace) -> int:

@@ -104,9 +104,12 @@ def table_bytes(
     scenario: pd.DataFrame | None = None,
     fmt: str = "xlsx",
     candidates: gpd.GeoDataFrame | None = None,
+    services: gpd.GeoDataFrame | None = None,
 ) -> bytes:
     """The table export as XLSX/CSV bytes (same output as :func:`export_table`)."""
-    return _as_bytes(lambda path: export_table(path, table, scenario, fmt, candidates), fmt)
+    return _as_bytes(
+        lambda path: export_table(path, table, scenario, fmt, candidates, services), fmt
+    )
 
 
 def report_bytes(

@@ -20,8 +20,13 @@ from geo.analysis.provenance import settings_lines
 from geo.data.datasets import DATASETS
 from geo.data.study import Study
 from geo.export.figures import build_map
-from geo.export.tables import BYDEL_TABLE_COLUMNS, candidate_comparison, comparison_table
-from geo.labels import METRIC_HELP, format_number, metric_label
+from geo.export.tables import (
+    BYDEL_TABLE_COLUMNS,
+    candidate_comparison,
+    comparison_table,
+    unplaced_services,
+)
+from geo.labels import METRIC_HELP, format_number, metric_kind, metric_label
 from geo.maps.compose import table_sources
 from geo.maps.layout import PrintOptions, paper_size_mm
 from geo.names import CITY_CODE
@@ -155,7 +160,7 @@ def _wrap_header(text: str, width: int = 12) -> str:
 def _cell_text(metric: str, value: Any, signed: bool = False) -> str:
     if signed and isinstance(value, (int, float, np.number)) and np.isfinite(value):
         sign = "+" if value > 0 else ""
-        if metric.startswith("share"):  # a change of a share is in percentage points
+        if metric_kind(metric) == "share":  # a change of a share is in percentage points
             return sign + format_number(100 * float(value), 1) + " pp"
         return sign + _cell_text(metric, value)
     if isinstance(value, str):
@@ -164,7 +169,7 @@ def _cell_text(metric: str, value: Any, signed: bool = False) -> str:
         return "–"
     if metric in ("bydel_code", "bydel"):
         return str(value)
-    if isinstance(value, (int, float, np.number)) and metric.startswith("share"):
+    if isinstance(value, (int, float, np.number)) and metric_kind(metric) == "share":
         return format_number(100 * float(value), 1) + " %"
     if (
         metric.endswith("_m")
@@ -173,6 +178,17 @@ def _cell_text(metric: str, value: Any, signed: bool = False) -> str:
     ):
         return format_number(float(value), 0)
     return format_number(float(value), 2)
+
+
+def _basis_lines(table: pd.DataFrame) -> list[str]:
+    """One line per zone: how its distances were measured (the share the network reaches)."""
+    lines = []
+    for zone, basis, share in zip(
+        table["bydel"], table["distance_basis"], table["network_share"], strict=True
+    ):
+        reach = f" (gangnettet når {_cell_text('network_share', share)})"
+        lines.append(f"{zone}: {basis}{reach if 'bare' not in str(basis) else ''}")
+    return lines
 
 
 def _number_pages(pages: list[Figure]) -> None:
@@ -240,6 +256,21 @@ def report_pages(
         ("Nøkkeltall for hele byen", key_numbers),
         ("Innhold", [f"{k}. {c}" for k, c in enumerate(contents, start=1)]),
     ]
+    if "distance_basis" in table.columns:
+        blocks.append(("Avstandsgrunnlag per sone", _basis_lines(table)))
+    unplaced = unplaced_services(study.services)
+    if len(unplaced):
+        blocks.append(
+            (
+                f"Ikke plassert ({len(unplaced)} tilbud, teller ikke i målene)",
+                [
+                    f"{name} ({category}): {address or 'uten adresse'}"
+                    for name, category, address in zip(
+                        unplaced["Navn"], unplaced["Kategori"], unplaced["Adresse"], strict=True
+                    )
+                ],
+            )
+        )
     if len(study.problems):
         blocks.append(("Merknader til tjenesteregisteret", [str(p) for p in study.problems[:10]]))
     pages = _text_pages(title, blocks)
@@ -255,7 +286,9 @@ def report_pages(
             options=PrintOptions(paper="A4", orientation="portrait"),
         )
     )
-    comparison = comparison_table(table)
+    comparison = comparison_table(
+        table.drop(columns=["network_share", "distance_basis"], errors="ignore")
+    )
     pages.append(
         _table_page(
             "Sammenligning av bydelene",

@@ -15,7 +15,7 @@ from geo import settings
 from geo.analysis.privacy import SUPPRESSION_NOTE, protect_coverage_table
 from geo.analysis.provenance import settings_lines
 from geo.data.datasets import DATASETS
-from geo.labels import FORMATS, METRIC_HELP, TABLE_METRICS, metric_kind, metric_label
+from geo.labels import CATEGORIES, FORMATS, METRIC_HELP, TABLE_METRICS, metric_kind, metric_label
 from geo.maps.compose import table_sources
 from geo.names import CITY_NAME
 from geo.style import INK
@@ -28,6 +28,7 @@ __all__ = [
     "candidate_comparison",
     "comparison_table",
     "export_table",
+    "unplaced_services",
     "write_csv",
     "write_xlsx",
 ]
@@ -129,6 +130,42 @@ def about_rows(table: pd.DataFrame, extra: Sequence[tuple[str, str]] = ()) -> li
     return rows
 
 
+def unplaced_services(services: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The registry's services without a location, in bokmål: they are listed, and count nowhere.
+
+    Columns ``Navn``, ``Kategori``, ``Adresse``, ``Kilde``, ``Hvorfor ikke plassert``.
+    """
+    if len(services) == 0:
+        return pd.DataFrame(columns=list(UNPLACED_COLUMNS.values()))
+    missing = services[services.geometry.isna() | services.geometry.is_empty]
+    out = pd.DataFrame(
+        {
+            column: missing[column].fillna("").astype(str).to_numpy()
+            if column in missing
+            else [""] * len(missing)
+            for column in UNPLACED_COLUMNS
+        }
+    )
+    out["category"] = [CATEGORIES.get(c, c) for c in out["category"]]
+    out["note"] = [_why_unplaced(address) for address in out["address"]]
+    return out.rename(columns=UNPLACED_COLUMNS)
+
+
+UNPLACED_COLUMNS = {
+    "name": "Navn",
+    "category": "Kategori",
+    "address": "Adresse",
+    "source_url": "Kilde",
+    "note": "Hvorfor ikke plassert",
+}
+
+
+def _why_unplaced(address: str) -> str:
+    if not address.strip():
+        return "Ingen adresse i kildene (mobilt tilbud eller adresse ikke publisert)."
+    return "Ingen kilde med koordinat for adressen; koordinater anslås ikke fra gatenavn."
+
+
 def write_csv(frame: pd.DataFrame, out: str | Path) -> Path:
     """CSV for Excel: UTF-8 with BOM (æøå shown right), ``;`` separated, decimal comma."""
     target = Path(out)
@@ -208,6 +245,7 @@ def export_table(
     scenario: pd.DataFrame | None = None,
     fmt: str | None = None,
     candidates: gpd.GeoDataFrame | None = None,
+    services: gpd.GeoDataFrame | None = None,
 ) -> Path:
     """Write the bydel comparison (and, with ``scenario``, the candidate comparison).
 
@@ -224,6 +262,8 @@ def export_table(
         ``"xlsx"`` or ``"csv"``.
     candidates
         Candidate sites (listed in a sheet «Kandidater» in XLSX).
+    services
+        The service registry: XLSX lists the services without a location in «Ikke plassert».
 
     """
     kind = (fmt or Path(out).suffix.lstrip(".")).lower()
@@ -245,6 +285,13 @@ def export_table(
         )
     if candidates is not None and len(candidates):
         sheets["Kandidater"] = _candidate_list(candidates)
+    if services is not None:
+        unplaced = unplaced_services(services)
+        if len(unplaced):
+            sheets["Ikke plassert"] = unplaced
+            extra.append(
+                ("Ikke plassert", f"{len(unplaced)} tilbud uten kjent plassering teller ikke.")
+            )
     about = about_rows(bydel, extra)
     return write_xlsx(sheets, about, out)
 

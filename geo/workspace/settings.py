@@ -16,6 +16,7 @@ from geo.data.datasets import find_dataset
 from geo.data.need import need_weights
 from geo.data.study import Study
 from geo.labels import CATEGORIES, METRIC_LABELS, NEED_BASIS
+from geo.network.mixed import POLICIES
 
 __all__ = [
     "AnalysisSettings",
@@ -47,6 +48,9 @@ class AnalysisSettings:
         Metric that colours the map.
     population_year
         Residents on 1 January of this year (SSB); ``None`` for the newest.
+    unreached
+        Zones the walking network reaches for under 95 % of residents: ``fallback`` (straight
+        line, labelled) or ``exclude`` (left out with the reason).
 
     """
 
@@ -58,6 +62,7 @@ class AnalysisSettings:
     boundary_version: str = DEFAULT_VERSION
     metric: str = "share_within_threshold"
     population_year: int | None = None
+    unreached: str = "fallback"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form (for scenarios)."""
@@ -89,6 +94,8 @@ class AnalysisSettings:
             kwargs.pop("distance")
         if kwargs.get("metric") is not None and kwargs["metric"] not in METRIC_LABELS:
             kwargs.pop("metric")
+        if kwargs.get("unreached") not in (None, *POLICIES):
+            kwargs.pop("unreached")
         if kwargs.get("boundary_version") not in (None, *BOUNDARY_VERSIONS):
             kwargs.pop("boundary_version")
         return cls(**kwargs)
@@ -103,6 +110,7 @@ class AnalysisSettings:
             self.weight_basis,
             self.boundary_version,
             self.population_year,
+            self.unreached,
         )
 
     @property

@@ -208,3 +208,24 @@ def test_suggestion_export_and_scenario_round_trip(page: Any, tmp_path: Any) -> 
     page.get_by_role("tab", name="Kart og kandidater").click()
     assert "Forslag 1" in _grid_text(page, "cand_summary")
     screenshot(page, "08_scenario_gjenapnet")
+
+
+def test_network_basis_year_and_unplaced_services_are_shown(page: Any) -> None:
+    """Real data in the app: the residents' year, the unplaced services, how each bydel is measured."""
+    _map(page)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    year = page.locator(".st-key-population_year")
+    shown = year.inner_text() + " ".join(
+        year.locator("input").evaluate_all("els => els.map(e => e.value)")
+    )
+    assert "2026" in shown, shown
+    page.get_by_text("Ikke plassert: 9 tilbud uten kjent plassering").click()
+    unplaced = _grid_text(page, "unplaced_table")
+    assert "Dalsbergstien" in unplaced and "Herslebs gate 43" in unplaced
+    sidebar.get_by_text("Gangnett (OSM)").click()
+    page.get_by_text("Gangavstand langs gangnettet", exact=False).first.wait_for(timeout=120_000)
+    _wait_idle(page, 120_000)
+    page.get_by_role("tab", name="Sammenlign bydeler").click()
+    text = _grid_text(page, "compare_table")
+    assert "gangnett" in text and "luftlinje (gangnettet når bare 0 % av innbyggerne)" in text
+    screenshot(page, "07_gangnett")
