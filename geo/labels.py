@@ -45,6 +45,7 @@ __all__ = [
     "TERMINAL_METRICS",
     "USER_DATA_LABELS",
     "WEIGHT_BASIS_LABELS",
+    "ZONE_NOUNS",
     "excerpt",
     "format_count",
     "format_mb",
@@ -55,6 +56,7 @@ __all__ = [
     "safe_text",
     "short_text",
     "strip_controls",
+    "zone_words",
 ]
 
 
@@ -280,23 +282,23 @@ def metric_label(
 SUMMARY_LABELS: dict[str, str] = {
     "id": "Id",
     "name": "Kandidat",
-    "bydel": "Bydel",
+    "zone": "Sone",
     "new_within": "Nye innen terskel",
     "share_before": "Andel innen terskel i dag (by)",
     "share_after": "Andel innen terskel med kandidat (by)",
     "median_before": "Medianavstand i dag (m)",
     "median_after": "Medianavstand med kandidat (m)",
-    "gaining_bydeler": "Bydeler som får bedre dekning",
+    "gaining_zones": "Soner som får bedre dekning",
     "nearest_existing_m": "Luftlinje til nærmeste eksisterende tilbud (m)",
 }
 
 SUGGESTION_LABELS: dict[str, str] = {
     "rank": "Nr.",
     "candidate_id": "Sted",
-    "bydel": "Bydel",
+    "zone": "Sone",
     "new_weight": "Nye innen terskel",
     "alone_weight": "Nye innen terskel (stedet alene)",
-    "gaining_bydeler": "Bydeler som får bedre dekning",
+    "gaining_zones": "Soner som får bedre dekning",
     "nearest_existing": "Nærmeste eksisterende tilbud",
     "nearest_existing_m": "Dit i luftlinje (m)",
     "note": "Merknad",
@@ -352,6 +354,26 @@ TERMINAL_METRICS: dict[str, str] = {
     "distance_basis": "Målt",
 }
 """The narrow selection of :data:`TABLE_METRICS` the CLI prints in a terminal (short headers)."""
+
+
+ZONE_NOUNS: dict[str, str] = {"bydeler": "bydel", "delbydeler": "delbydel", "soner": "sone"}
+"""Plural → singular of the words a zone set uses for its zones."""
+
+
+def zone_words(plural: str | None) -> tuple[str, str]:
+    """``(singular, plural)`` for a zone set's noun (``bydeler`` when unknown), lower case."""
+    plural = plural if plural in ZONE_NOUNS else "bydeler"
+    return ZONE_NOUNS[plural], plural
+
+
+def summary_labels(zone_noun: str | None) -> dict[str, str]:
+    """:data:`SUMMARY_LABELS` with the zone set's own words («Bydel», «Delbydel», «Sone»)."""
+    one, many = zone_words(zone_noun)
+    return {
+        **SUMMARY_LABELS,
+        "zone": one.capitalize(),
+        "gaining_zones": f"{many.capitalize()} som får bedre dekning",
+    }
 
 
 def metric_kind(metric: str) -> str:

@@ -42,3 +42,9 @@ def population(data_dir) -> pd.DataFrame:
 def study(data_dir) -> Study:
     """The reference data as the product loads it: residents on SSB's 100 m grid, newest year."""
     return Study.load()
+
+
+@pytest.fixture(scope="session")
+def zones(study) -> gpd.GeoDataFrame:
+    """The zone polygons the study's tables are made for (today's bydeler)."""
+    return study.zones

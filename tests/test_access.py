@@ -7,7 +7,7 @@ import pytest
 import scipy.sparse as sp
 
 from geo import network as gn
-from geo.analysis.access import access_by_bydel, accessibility, decay_weight, two_step_fca
+from geo.analysis.access import access_by_zone, accessibility, decay_weight, two_step_fca
 from geo.distance import StraightLineEngine
 
 INF = np.inf
@@ -77,9 +77,9 @@ def test_bad_shapes_are_reported() -> None:
 
 def test_by_bydel_is_weighted_mean() -> None:
     A = np.array([1 / 300, 11 / 1500, 1 / 250])
-    table = access_by_bydel(A, P, np.array(["030101", "030101", "030102"]))
-    assert table["bydel_code"].tolist() == ["030101", "030102", "0301"]
-    assert table["bydel"].tolist() == ["Gamle Oslo", "Grünerløkka", "Hele byen"]
+    table = access_by_zone(A, P, np.array(["030101", "030101", "030102"]))
+    assert table["zone_code"].tolist() == ["030101", "030102", "0301"]
+    assert table["zone"].tolist() == ["Gamle Oslo", "Grünerløkka", "Hele byen"]
     gamle = (100 / 300 + 200 * 11 / 1500) / 300 * 1e4
     np.testing.assert_allclose(table["access_per_10k"], [gamle, 1e4 / 250, 3 / 600 * 1e4])
     assert table["access_ratio_to_city"].iloc[-1] == pytest.approx(1.0)

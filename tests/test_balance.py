@@ -190,7 +190,7 @@ def test_every_metric_has_bokmal_help():
 def test_balance_summary_on_hand_table():
     table = pd.DataFrame(
         {
-            "bydel_code": ["030101", "030106", "030109", "030113", "0301"],
+            "zone_code": ["030101", "030106", "030109", "030113", "0301"],
             "population": [100, 100, 100, 100, 400],
             "share_within_threshold": [1.0, 0.0, 0.0, 0.0, 0.25],
             "n_services": [4, 0, 0, 0, 4],
@@ -221,7 +221,7 @@ def test_current_balance_on_real_oslo_data(study):
     inner = ["030101", "030102", "030103", "030104", "030105", "030116"]
     assert values["central_population_share"] == pytest.approx(pop[inner].sum() / pop.sum())
     # the Herfindahl index is recomputed from the per-bydel service counts
-    counts = table.loc[table["bydel_code"] != "0301", "n_services"].to_numpy(dtype=float)
+    counts = table.loc[table["zone_code"] != "0301", "n_services"].to_numpy(dtype=float)
     assert values["herfindahl"] == pytest.approx(((counts / counts.sum()) ** 2).sum())
     assert 0 <= values["gini"] < 1
     assert values["theil_within"] + values["theil_between"] == pytest.approx(values["theil"])

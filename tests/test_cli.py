@@ -18,8 +18,8 @@ def test_bydel_report_16_rows_plus_city(capsys):
     payload = json.loads(capsys.readouterr().out)
     rows = payload["rows"]
     assert len(rows) == 17
-    assert rows[-1]["bydel"] == "Hele byen"
-    assert {r["bydel"] for r in rows[:-1]} >= {
+    assert rows[-1]["zone"] == "Hele byen"
+    assert {r["zone"] for r in rows[:-1]} >= {
         "Gamle Oslo",
         "St. Hanshaugen",
         "Søndre Nordstrand",

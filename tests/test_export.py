@@ -206,9 +206,9 @@ def test_crowded_markers_are_spread_on_a_ring_without_overlap():
     assert shown[5].tolist() == [50.0, 0.0]
 
 
-def test_label_points_lie_inside_each_bydel(bydeler):
-    points = label_points(bydeler.geometry)
-    assert all(geom.contains(point) for geom, point in zip(bydeler.geometry, points, strict=True))
+def test_label_points_lie_inside_each_bydel(zones):
+    points = label_points(zones.geometry)
+    assert all(geom.contains(point) for geom, point in zip(zones.geometry, points, strict=True))
 
 
 def test_norwegian_number_format():

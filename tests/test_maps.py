@@ -54,11 +54,11 @@ def _legend_html(m):
     return " ".join(c.html for c in _layers(m, HtmlControl))
 
 
-def _fiktive_points(bydeler, n, seed=0):
+def _fiktive_points(zones, n, seed=0):
     """n FIKTIVE points spread uniformly over Oslo's bydeler (EPSG:25832), for load tests."""
     rng = np.random.default_rng(seed)
-    x0, y0, x1, y1 = bydeler.total_bounds
-    city = bydeler.union_all()
+    x0, y0, x1, y1 = zones.total_bounds
+    city = zones.union_all()
     xs, ys = np.empty(0), np.empty(0)
     while len(xs) < n:
         x, y = rng.uniform(x0, x1, 4 * n), rng.uniform(y0, y1, 4 * n)
@@ -109,11 +109,11 @@ def test_map_click_to_xy_inverts_the_display_projection(study):
 
 
 # ---------------------------------------------------------------------- bydeler and choropleth
-def test_all_16_bydeler_are_drawn_sentrum_included(bydeler):
-    m = maps.coverage_map(MapLayers(bydeler))
+def test_all_16_bydeler_are_drawn_sentrum_included(zones):
+    m = maps.coverage_map(MapLayers(zones))
     features = _geojson(m, "Bydeler").data["features"]
     assert len(features) == 16
-    names = {f["properties"]["bydel"] for f in features}
+    names = {f["properties"]["zone"] for f in features}
     assert "Sentrum" in names and "Søndre Nordstrand" in names and "Hele byen" not in names
     lon, lat = np.array(
         [pt for f in features for ring in f["geometry"]["coordinates"] for pt in ring]
@@ -121,12 +121,12 @@ def test_all_16_bydeler_are_drawn_sentrum_included(bydeler):
     assert 10.4 < lon.min() < lon.max() < 11.0 and 59.7 < lat.min() < lat.max() < 60.2
 
 
-def test_choropleth_colours_follow_the_classes(bydeler, table):
+def test_choropleth_colours_follow_the_classes(zones, table):
     metric = "median_distance_m"
-    m = maps.coverage_map(MapLayers(bydeler, table=table, metric=metric))
+    m = maps.coverage_map(MapLayers(zones, table=table, metric=metric))
     features = _geojson(m, "Bydeler").data["features"]
-    values = table.set_index("bydel_code")[metric]
-    fills = {f["properties"]["bydel_code"]: f["properties"]["_fill"] for f in features}
+    values = table.set_index("zone_code")[metric]
+    fills = {f["properties"]["zone_code"]: f["properties"]["_fill"] for f in features}
     lowest, highest = values.drop("0301").idxmin(), values.drop("0301").idxmax()
     assert fills[lowest] != fills[highest]
     classes = classify(values.loc[list(fills)].to_numpy(), metric)
@@ -136,20 +136,20 @@ def test_choropleth_colours_follow_the_classes(bydeler, table):
     light = to_rgb(fills[lowest])
     assert sum(dark) < sum(light)
     # tooltip: bydel name and the formatted value
-    verdi = {f["properties"]["bydel"]: f["properties"]["verdi"] for f in features}
-    sentrum = table.set_index("bydel")[metric]["Sentrum"]
+    verdi = {f["properties"]["zone"]: f["properties"]["verdi"] for f in features}
+    sentrum = table.set_index("zone")[metric]["Sentrum"]
     assert verdi["Sentrum"] == format_metric(metric, sentrum)
     tooltip = next(iter(_geojson(m, "Bydeler")._children.values()))
-    assert tooltip.fields == ["bydel", "verdi"]
+    assert tooltip.fields == ["zone", "verdi"]
     assert tooltip.aliases == ["Bydel", "Medianavstand (m)"]
 
 
-def test_choropleth_legend_names_metric_and_classes(bydeler, table):
-    m = maps.coverage_map(MapLayers(bydeler, table=table, metric="share_within_threshold"))
+def test_choropleth_legend_names_metric_and_classes(zones, table):
+    m = maps.coverage_map(MapLayers(zones, table=table, metric="share_within_threshold"))
     legend = _legend_html(m)
     assert "Andel innen 500 m" in legend
     classes = classify(
-        bydeler["bydel_code"].map(table.set_index("bydel_code")["share_within_threshold"]),
+        zones["zone_code"].map(table.set_index("zone_code")["share_within_threshold"]),
         "share_within_threshold",
     )
     for label, count in zip(classes.labels, classes.counts, strict=True):
@@ -163,9 +163,9 @@ def test_user_counts_are_protected_in_tooltips_and_legend(study):
     user = pd.DataFrame({"bydel_code": ["030101", "030102", "030103"], "visits": [3, 12, 40]})
     weights = spread_user_data(study.demand, user, "visits", kind="aggregate")
     user_table = coverage_table(study, weights=weights)
-    m = maps.coverage_map(MapLayers(study.bydeler, table=user_table, metric="population"))
+    m = maps.coverage_map(MapLayers(study.zones, table=user_table, metric="population"))
     verdi = {
-        f["properties"]["bydel"]: f["properties"]["verdi"]
+        f["properties"]["zone"]: f["properties"]["verdi"]
         for f in _geojson(m, "Bydeler").data["features"]
     }
     assert verdi["Gamle Oslo"] == "<5" and verdi["Grünerløkka"] == ":"
@@ -174,17 +174,17 @@ def test_user_counts_are_protected_in_tooltips_and_legend(study):
     assert "Brukere/besøk (vekt)" in legend and "&lt;5 – 40" in legend  # rounded bounds
 
 
-def test_bad_metric_and_tiles_give_clear_messages(bydeler, table):
+def test_bad_metric_and_tiles_give_clear_messages(zones, table):
     with pytest.raises(ValueError, match="nøkkeltallet"):
-        maps.coverage_map(MapLayers(bydeler, table=table, metric="finnes_ikke"))
+        maps.coverage_map(MapLayers(zones, table=table, metric="finnes_ikke"))
     with pytest.raises(ValueError, match="tabell"):
-        maps.coverage_map(MapLayers(bydeler, table=None, metric="population"))
+        maps.coverage_map(MapLayers(zones, table=None, metric="population"))
     with pytest.raises(ValueError, match="bakgrunnskart"):
-        maps.coverage_map(MapLayers(bydeler), MapOptions(tiles="google"))
+        maps.coverage_map(MapLayers(zones), MapOptions(tiles="google"))
 
 
-def test_frame_without_crs_is_taken_as_analysis_crs(bydeler):
-    bare = gpd.GeoDataFrame(bydeler[["bydel_code", "bydel"]], geometry=list(bydeler.geometry))
+def test_frame_without_crs_is_taken_as_analysis_crs(zones):
+    bare = gpd.GeoDataFrame(zones[["zone_code", "zone"]], geometry=list(zones.geometry))
     assert bare.crs is None
     features = _geojson(maps.coverage_map(MapLayers(bare)), "Bydeler").data["features"]
     lon, lat = features[0]["geometry"]["coordinates"][0][0]
@@ -192,8 +192,8 @@ def test_frame_without_crs_is_taken_as_analysis_crs(bydeler):
 
 
 # ---------------------------------------------------------------------- tiles
-def test_no_tiles_means_plain_background_and_filled_bydeler(bydeler):
-    m = maps.coverage_map(MapLayers(bydeler))
+def test_no_tiles_means_plain_background_and_filled_bydeler(zones):
+    m = maps.coverage_map(MapLayers(zones))
     assert not _layers(m, folium.TileLayer)
     style = _layers(m, MapStyle)[0]
     assert style.background == maps.PLAIN_BACKGROUND
@@ -209,8 +209,8 @@ def test_no_tiles_means_plain_background_and_filled_bydeler(bydeler):
         ("kartverket", "cache.kartverket.no/v1/wmts/1.0.0/topograatone/", "© Kartverket"),
     ],
 )
-def test_tiles_on_request_with_attribution(bydeler, tiles, url_part, attribution):
-    m = maps.coverage_map(MapLayers(bydeler), MapOptions(tiles=tiles))
+def test_tiles_on_request_with_attribution(zones, tiles, url_part, attribution):
+    m = maps.coverage_map(MapLayers(zones), MapOptions(tiles=tiles))
     (layer,) = _layers(m, folium.TileLayer)
     assert url_part in layer.tiles
     assert layer.options["attribution"] == attribution
@@ -220,7 +220,7 @@ def test_tiles_on_request_with_attribution(bydeler, tiles, url_part, attribution
 # ---------------------------------------------------------------------- services
 def test_one_marker_per_located_service(study):
     services = study.services
-    m = maps.coverage_map(MapLayers(study.bydeler, services=services))
+    m = maps.coverage_map(MapLayers(study.zones, services=services))
     layers = _marker_layers(m, "Tilbud:")
     placed = located(services)
     assert sum(len(layer.rows) for layer in layers) == len(placed)
@@ -233,7 +233,7 @@ def test_one_marker_per_located_service(study):
 
 
 def test_service_tooltips_carry_category_address_and_source(study):
-    m = maps.coverage_map(MapLayers(study.bydeler, services=study.services))
+    m = maps.coverage_map(MapLayers(study.zones, services=study.services))
     (layer,) = _marker_layers(m, "Tilbud: Brukerrom")
     (row,) = layer.rows
     assert row[3] == "Brukerrommet, Prindsen mottakssenter"
@@ -247,7 +247,7 @@ def test_service_tooltips_carry_category_address_and_source(study):
 
 
 def test_services_at_one_address_are_fanned_out(study):
-    m = maps.coverage_map(MapLayers(study.bydeler, services=study.services))
+    m = maps.coverage_map(MapLayers(study.zones, services=study.services))
     rows = [row for layer in _marker_layers(m, "Tilbud:") for row in layer.rows]
     at_prindsen = [row for row in rows if row[4] == "Hausmanns gate 11"]
     assert len(at_prindsen) >= 2
@@ -261,7 +261,7 @@ def test_services_at_one_address_are_fanned_out(study):
 
 def test_legend_lists_only_the_categories_shown(study):
     shown = ["brukerrom", "moteplass", "sproyteboks"]  # no sprøyteboks has a location
-    m = maps.coverage_map(MapLayers(study.bydeler, services=study.services, categories=shown))
+    m = maps.coverage_map(MapLayers(study.zones, services=study.services, categories=shown))
     legend = _legend_html(m)
     assert "Tegnforklaring" in legend
     assert "Brukerrom (1)" in legend
@@ -269,15 +269,15 @@ def test_legend_lists_only_the_categories_shown(study):
     assert f"Møteplass/aktivitetshus ({n_moteplass})" in legend
     for slug in set(CATEGORIES) - {"brukerrom", "moteplass"}:
         assert CATEGORIES[slug] not in legend
-    all_shown = _legend_html(maps.coverage_map(MapLayers(study.bydeler, services=study.services)))
+    all_shown = _legend_html(maps.coverage_map(MapLayers(study.zones, services=study.services)))
     for slug in located(study.services)["category"].unique():
         assert CATEGORIES[slug] in all_shown
     unplaced = len(study.services) - len(located(study.services))
     assert f"{unplaced} tilbud uten kjent plassering vises ikke" in all_shown
 
 
-def test_sproyteboks_are_clustered(bydeler):
-    points = _fiktive_points(bydeler, 40, seed=3)
+def test_sproyteboks_are_clustered(zones):
+    points = _fiktive_points(zones, 40, seed=3)
     boxes = gpd.GeoDataFrame(
         {
             "name": [f"FIKTIV sprøyteboks {i}" for i in range(40)],
@@ -288,7 +288,7 @@ def test_sproyteboks_are_clustered(bydeler):
         },
         geometry=points,
     )
-    m = maps.coverage_map(MapLayers(bydeler, services=boxes))
+    m = maps.coverage_map(MapLayers(zones, services=boxes))
     (layer,) = _marker_layers(m, "Tilbud: Sprøyteboks")
     assert layer.cluster and len(layer.rows) == 40
     assert all(len(row) == 7 for row in layer.rows)  # clustered: no fan-out offsets
@@ -298,8 +298,8 @@ def test_sproyteboks_are_clustered(bydeler):
 
 
 # ---------------------------------------------------------------------- other layers
-def test_candidates_appear_in_their_own_style(bydeler, candidates):
-    m = maps.coverage_map(MapLayers(bydeler, candidates=candidates))
+def test_candidates_appear_in_their_own_style(zones, candidates):
+    m = maps.coverage_map(MapLayers(zones, candidates=candidates))
     (layer,) = _marker_layers(m, "Kandidatsteder")
     assert len(layer.rows) == len(candidates)
     assert layer.styles[0]["prefix"] == "Kandidat: "
@@ -315,9 +315,9 @@ def test_delbydeler_service_areas_and_user_points(study, delbydeler):
     areas = gpd.GeoDataFrame(
         {"label": placed["name"].to_numpy()}, geometry=placed.buffer(500).to_numpy(), crs=placed.crs
     )
-    users = gpd.GeoSeries(_fiktive_points(study.bydeler, 200, seed=5))
+    users = gpd.GeoSeries(_fiktive_points(study.zones, 200, seed=5))
     m = maps.coverage_map(
-        MapLayers(study.bydeler, delbydeler=delbydeler, service_areas=areas, user_points=users)
+        MapLayers(study.zones, delbydeler=delbydeler, service_areas=areas, user_points=users)
     )
     outlines = _geojson(m, "Delbydeler")
     assert len(outlines.data["features"]) == len(delbydeler) == 97
@@ -334,29 +334,23 @@ def test_delbydeler_service_areas_and_user_points(study, delbydeler):
     assert _layers(m, folium.LayerControl)
 
 
-def test_user_points_as_cluster(bydeler):
-    users = gpd.GeoDataFrame(geometry=_fiktive_points(bydeler, 50, seed=7))
-    m = maps.coverage_map(
-        MapLayers(bydeler, user_points=users), MapOptions(user_points_as="cluster")
-    )
+def test_user_points_as_cluster(zones):
+    users = gpd.GeoDataFrame(geometry=_fiktive_points(zones, 50, seed=7))
+    m = maps.coverage_map(MapLayers(zones, user_points=users), MapOptions(user_points_as="cluster"))
     (layer,) = _marker_layers(m, "Brukerdata")
     assert layer.cluster and len(layer.rows) == 50
     with pytest.raises(ValueError, match="brukerdata"):
-        maps.coverage_map(
-            MapLayers(bydeler, user_points=users), MapOptions(user_points_as="hexbin")
-        )
+        maps.coverage_map(MapLayers(zones, user_points=users), MapOptions(user_points_as="hexbin"))
 
 
-def test_local_assets_by_default_and_on_request(bydeler):
-    local = maps.coverage_map(MapLayers(bydeler)).get_root().render()
+def test_local_assets_by_default_and_on_request(zones):
+    local = maps.coverage_map(MapLayers(zones)).get_root().render()
     assert 'src="/app/static/vendor/leaflet/leaflet.js"' in local
     assert "cdn.jsdelivr.net" not in local
-    remote = (
-        maps.coverage_map(MapLayers(bydeler), MapOptions(local_assets=False)).get_root().render()
-    )
+    remote = maps.coverage_map(MapLayers(zones), MapOptions(local_assets=False)).get_root().render()
     assert "cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js" in remote
     custom = (
-        maps.coverage_map(MapLayers(bydeler), MapOptions(asset_base_url="/x/vendor"))
+        maps.coverage_map(MapLayers(zones), MapOptions(asset_base_url="/x/vendor"))
         .get_root()
         .render()
     )
@@ -364,7 +358,7 @@ def test_local_assets_by_default_and_on_request(bydeler):
 
 
 def test_5000_points_stay_compact(study):
-    points = _fiktive_points(study.bydeler, 5000, seed=11)
+    points = _fiktive_points(study.zones, 5000, seed=11)
     cats = np.array(["sproyteboks", "moteplass", "helsetilbud", "lasso"])[np.arange(5000) % 4]
     services = gpd.GeoDataFrame(
         {
@@ -378,7 +372,7 @@ def test_5000_points_stay_compact(study):
     )
     start = time.perf_counter()
     m = maps.coverage_map(
-        MapLayers(study.bydeler, services=services, user_points=gpd.GeoSeries(points))
+        MapLayers(study.zones, services=services, user_points=gpd.GeoSeries(points))
     )
     html = m.get_root().render()
     seconds = time.perf_counter() - start

@@ -67,7 +67,7 @@ def test_exclude_policy_leaves_zones_out_with_the_reason(study: Study) -> None:
     assert engine.excluded[codes == SONDRE_NORDSTRAND].all()
     assert not engine.excluded[codes == ST_HANSHAUGEN].any()
     sites = study.services.loc[study.services["category"] == "brukerrom"]
-    table = coverage_table(study, ["brukerrom"], 500, engine).set_index("bydel_code")
+    table = coverage_table(study, ["brukerrom"], 500, engine).set_index("zone_code")
     row = table.loc[SONDRE_NORDSTRAND]
     assert row["distance_basis"].startswith("utelatt")
     assert np.isnan(row["share_within_threshold"])

@@ -33,7 +33,7 @@ from scipy.spatial.distance import cdist
 from spopt.locate import MCLP
 
 from geo import network as gn
-from geo.analysis.access import access_by_bydel, two_step_fca
+from geo.analysis.access import access_by_zone, two_step_fca
 from geo.data.services import located
 from geo.geom import xy_of
 from geo.network.walkfilter import WALK_FILTER, is_walkable
@@ -61,7 +61,7 @@ def fca_case(study) -> dict[str, Any]:
     )
     return {
         "weights": study.demand["weight"].to_numpy(dtype=float),
-        "codes": study.demand["bydel_code"].to_numpy(),
+        "codes": study.demand["zone_code"].to_numpy(),
         "supply_xy": supply_xy,
         "engine": study.straight_engine(),
     }
@@ -148,18 +148,18 @@ def test_two_step_fca_matches_pysal_access(fca_case, threshold_m, decay, capacit
     reached = np.unique(coo.col)
     assert (w * got).sum() == pytest.approx(capacity[reached].sum(), rel=1e-12)
 
-    # per bydel: access_by_bydel is the weighted mean of the oracle's index
-    table = access_by_bydel(got, w, fca_case["codes"])
+    # per bydel: access_by_zone is the weighted mean of the oracle's index
+    table = access_by_zone(got, w, fca_case["codes"])
     frame = pd.DataFrame({"b": fca_case["codes"].astype(str), "pa": w * oracle, "p": w})
     by_bydel = frame.groupby("b")[["pa", "p"]].sum()
     expected = 1e4 * by_bydel["pa"] / by_bydel["p"]
-    rows = table[table["bydel_code"] != "0301"].set_index("bydel_code")["access_per_10k"]
+    rows = table[table["zone_code"] != "0301"].set_index("zone_code")["access_per_10k"]
     np.testing.assert_allclose(rows.reindex(expected.index), expected, rtol=1e-12)
 
     max_a, max_bydel, positive = FCA_PINS[(threshold_m, decay, capacities)]
     assert got.max() == pytest.approx(max_a, rel=1e-9)
     assert rows.max() == pytest.approx(max_bydel, rel=1e-9)
-    city = table.loc[table["bydel_code"] == "0301", "access_per_10k"].iloc[0]
+    city = table.loc[table["zone_code"] == "0301", "access_per_10k"].iloc[0]
     # supply in forest or sea reaches no resident and counts nowhere
     assert city == pytest.approx(1e4 * capacity[reached].sum() / w.sum(), rel=1e-12)
     assert int((got > 0).sum()) == positive
@@ -360,7 +360,7 @@ def test_network_case_is_what_it_claims(network_case) -> None:
 
 
 def test_network_nearest_matches_networkx(network_case) -> None:
-    """Synthetic until the OSM reader lands; the real-extract version follows.
+    """``NetworkEngine.nearest`` on a synthetic lattice (the real extracts: the test below).
 
     ``NetworkEngine.nearest`` = demand snap + shortest path + site snap, minimised over sites,
     against networkx's ``multi_source_dijkstra_path_length`` from a virtual source linked to
@@ -582,3 +582,51 @@ def test_walkable_matches_osmnx_filter_on_generated_tags() -> None:
 def test_walkable_substring_values_match_osmnx(tags, osmnx_says) -> None:
     assert _osmnx_walkable(tags) is osmnx_says
     assert is_walkable(tags) is osmnx_says
+
+
+# ====================================================================== the real OSM extracts
+@pytest.fixture(scope="module")
+def real_network() -> gn.WalkNetwork:
+    net = gn.load_walk_network()
+    assert net is not None, "the OSM extracts of the reference data are missing"
+    return net
+
+
+def test_network_nearest_matches_networkx_on_the_real_extracts(study, real_network) -> None:
+    """The inner-city streets of both OSM extracts (~100 000 nodes), residents of the centre.
+
+    networkx's ``multi_source_dijkstra_path_length`` runs on the same edges as a ``Graph`` built
+    here from the network's edge list, with a virtual source linked to each site node by its
+    snapping distance; the engine must give the same metres (to 1e-6 m) for every resident.
+    """
+    net = real_network
+    central = study.demand["zone_code"].isin(["030101", "030102", "030104", "030116"])
+    demand_xy = study.demand_xy[central.to_numpy()]
+    sites = xy_of(located(study.services, None))
+    engine = gn.NetworkEngine(net, demand_xy)
+    graph = nx.DiGraph()
+    graph.add_weighted_edges_from(
+        zip(net.edge_u.tolist(), net.edge_v.tolist(), net.edge_length.tolist(), strict=True),
+        weight="length",
+    )
+    graph.add_weighted_edges_from(
+        zip(net.edge_v.tolist(), net.edge_u.tolist(), net.edge_length.tolist(), strict=True),
+        weight="length",
+    )
+    site_snap = net.snap(sites)
+    for node, snap_m, ok in zip(
+        site_snap.node, site_snap.snap_m, site_snap.on_network, strict=True
+    ):
+        if ok:
+            old = graph.get_edge_data("S", int(node), {"length": np.inf})["length"]
+            graph.add_edge("S", int(node), length=min(old, float(snap_m)))
+    from_sites = nx.multi_source_dijkstra_path_length(graph, {"S"}, weight="length")
+    expected = engine.demand_snap_m + np.array(
+        [from_sites.get(int(k), np.inf) for k in engine.demand_node]
+    )
+    expected[~engine.demand_on_network] = np.inf
+    got = engine.nearest(sites)
+    assert len(expected) > 900 and np.isfinite(expected).sum() > 0.95 * len(expected)
+    np.testing.assert_array_equal(np.isinf(got), np.isinf(expected))
+    finite = np.isfinite(expected)
+    np.testing.assert_allclose(got[finite], expected[finite], rtol=0, atol=1e-6)

@@ -51,10 +51,10 @@ def test_bydel_report_equals_the_apps_table(app_path, capsys) -> None:
     baseline, _, _ = app_path
     assert main(["bydel-report", *OPTIONS, "--format", "json"]) == 0
     payload = json.loads(capsys.readouterr().out)
-    rows = {row["bydel_code"]: row for row in payload["rows"]}
-    assert set(rows) == set(baseline["bydel_code"])
+    rows = {row["zone_code"]: row for row in payload["rows"]}
+    assert set(rows) == set(baseline["zone_code"])
     for column in ("population", "n_services", "share_within_threshold", "median_distance_m"):
-        cli = np.array([rows[code][column] for code in baseline["bydel_code"]], dtype=float)
+        cli = np.array([rows[code][column] for code in baseline["zone_code"]], dtype=float)
         np.testing.assert_allclose(cli, baseline[column].to_numpy(dtype=float), rtol=1e-12)
     for key in ("distance_note", "population_year", "boundary_version", "weight_basis"):
         assert payload["settings"][key] == baseline.attrs[key]
@@ -66,9 +66,9 @@ def test_bydel_report_with_candidates_equals_the_apps_scenario(app_path, capsys)
     assert (
         main(["bydel-report", *OPTIONS, "--candidates", str(CANDIDATES), "--format", "json"]) == 0
     )
-    rows = {r["bydel_code"]: r for r in json.loads(capsys.readouterr().out)["rows"]}
+    rows = {r["zone_code"]: r for r in json.loads(capsys.readouterr().out)["rows"]}
     for column in ("residents_within_threshold", "n_brukerrom", "median_distance_m"):
-        cli = np.array([rows[code][column] for code in combined["bydel_code"]], dtype=float)
+        cli = np.array([rows[code][column] for code in combined["zone_code"]], dtype=float)
         np.testing.assert_allclose(cli, combined[column].to_numpy(dtype=float), rtol=1e-12)
     # the candidates really changed something: Grorud and Stovner gain a brukerrom
     assert rows["0301"]["n_brukerrom"] > 1

@@ -19,7 +19,7 @@ from geo.analysis.privacy import (
 def _frame(values: list[float], total: float | None = None) -> pd.DataFrame:
     names = [f"B{k}" for k in range(len(values))]
     total = sum(values) if total is None else total
-    return pd.DataFrame({"bydel": [*names, "Hele byen"], "users": [*values, total]})
+    return pd.DataFrame({"zone": [*names, "Hele byen"], "users": [*values, total]})
 
 
 def test_single_small_cell_gets_a_secondary_partner():
@@ -74,7 +74,7 @@ def test_derived_ratio_is_hidden_with_its_count():
 def test_row_totals_are_protected_too():
     frame = pd.DataFrame(
         {
-            "bydel": ["A", "B", "C", "Hele byen"],
+            "zone": ["A", "B", "C", "Hele byen"],
             "visits": [3, 10, 20, 33],
             "users": [8, 9, 30, 47],
             "total": [11, 19, 50, 80],
@@ -90,7 +90,7 @@ def test_row_totals_are_protected_too():
 def _recoverable(out: pd.DataFrame, columns: list[str], row_total: str | None = None) -> bool:
     """True if some equation (column over rows, or row over columns) has exactly one hidden cell."""
     hidden = out[[*columns, *([row_total] if row_total else [])]].isin([SMALL, HIDDEN]).to_numpy()
-    total_row = (out["bydel"] == "Hele byen").to_numpy()
+    total_row = (out["zone"] == "Hele byen").to_numpy()
     for col in range(hidden.shape[1]):
         if not hidden[total_row, col].any() and hidden[~total_row, col].sum() == 1:
             return True
@@ -107,8 +107,8 @@ def test_no_small_count_shown_and_none_recoverable(rows):
     values = np.array(rows, dtype=float)
     frame = pd.DataFrame(values, columns=["visits", "users"])
     frame["total"] = frame.sum(axis=1)
-    frame["bydel"] = [f"B{k}" for k in range(len(frame))]
-    totals = frame[["visits", "users", "total"]].sum().to_frame().T.assign(bydel="Hele byen")
+    frame["zone"] = [f"B{k}" for k in range(len(frame))]
+    totals = frame[["visits", "users", "total"]].sum().to_frame().T.assign(zone="Hele byen")
     frame = pd.concat([frame, totals], ignore_index=True)
     out = suppress_small_counts(frame, ["visits", "users"], row_total_column="total")
     shown = out[["visits", "users", "total"]].to_numpy().ravel()
@@ -130,7 +130,7 @@ def test_user_data_table_is_suppressed(study):
     weights = spread_user_data(study.demand, user, "visits", kind="aggregate")
     table = coverage_table(study, weights=weights)
     out = protect_coverage_table(table)
-    by_code = out.set_index("bydel_code")
+    by_code = out.set_index("zone_code")
     assert by_code.loc["030101", "population"] == SMALL
     assert by_code.loc["030102", "population"] == HIDDEN  # next-smallest, protects the total
     assert by_code.loc["030103", "population"] == 40

@@ -50,9 +50,9 @@ def test_services_upload_merges_and_rebuilds_the_whatif(study) -> None:
     assert session.data_version == 1
     second = session.whatif(study, engine, analysis)
     assert second is not first
-    city = second.baseline.set_index("bydel_code").loc["0301"]
+    city = second.baseline.set_index("zone_code").loc["0301"]
     assert (
-        city["n_brukerrom"] == first.baseline.set_index("bydel_code").loc["0301"]["n_brukerrom"] + 1
+        city["n_brukerrom"] == first.baseline.set_index("zone_code").loc["0301"]["n_brukerrom"] + 1
     )
     # a second upload adds to the first, it does not replace it
     upload(session, study, "services", "mer.csv", rows.replace(b"Testrom A", b"Testrom B"))
@@ -75,7 +75,7 @@ def test_user_data_becomes_a_weight_basis(study) -> None:
     assert any("Negativt antall" in m for m in status.problems["problem"])
     analysis = AnalysisSettings(categories=("brukerrom",), weight_basis="besok")
     weights = session.weights(study, analysis)
-    by_bydel = pd.Series(weights).groupby(study.demand["bydel_code"].to_numpy()).sum()
+    by_bydel = pd.Series(weights).groupby(study.demand["zone_code"].to_numpy()).sum()
     assert by_bydel["030101"] == pytest.approx(120) and by_bydel["030102"] == pytest.approx(80)
     assert by_bydel.get("030103", 0.0) == 0.0
     whatif = session.whatif(study, study.straight_engine(), analysis)

@@ -193,19 +193,19 @@ def _toy_geo():
     demand = gpd.GeoDataFrame(
         {
             "demand_id": range(4),
-            "bydel_code": ["030101", "030101", "030112", "030112"],
+            "zone_code": ["030101", "030101", "030112", "030112"],
             "weight": [100.0, 50.0, 80.0, 20.0],
         },
         geometry=shapely.points([(0, 0), (300, 0), (2000, 0), (2300, 0)]),
         crs=settings.ANALYSIS_CRS,
     )
     candidates = gpd.GeoDataFrame(
-        {"candidate_id": ["c-west", "c-east"], "bydel_code": ["030101", "030112"]},
+        {"candidate_id": ["c-west", "c-east"], "zone_code": ["030101", "030112"]},
         geometry=shapely.points([(250, 0), (2150, 0)]),
         crs=settings.ANALYSIS_CRS,
     )
     existing = gpd.GeoDataFrame(
-        {"name": ["Brukerrommet"], "bydel_code": ["030101"], "category": ["brukerrom"]},
+        {"name": ["Brukerrommet"], "zone_code": ["030101"], "category": ["brukerrom"]},
         geometry=[shapely.Point(0, 100)],
         crs=settings.ANALYSIS_CRS,
     )
@@ -227,9 +227,9 @@ def test_from_geodataframe_and_explain_hand_example():
         model, result, groups={"030101": "Indre by", "030112": "Ytre øst"}
     )
     site = explanation.sites.iloc[0]
-    assert site["bydel"] == "Alna"
+    assert site["zone"] == "Alna"
     assert site["new_weight"] == 100.0
-    assert "Alna: 100" in site["gaining_bydeler"]
+    assert "Alna: 100" in site["gaining_zones"]
     assert site["nearest_existing"] == "Brukerrommet"
     assert site["nearest_existing_m"] == pytest.approx(math.hypot(2150, 100))
     bal = explanation.balance.set_index("metric")
@@ -252,7 +252,7 @@ def test_precomputed_sparse_coverage_is_accepted():
     )
     assert model.solve_exact(1).chosen == ["c-east"]
     frame = model.by_group([1])
-    assert frame.set_index("bydel_code").loc["030112", "share_after"] == 1.0
+    assert frame.set_index("zone_code").loc["030112", "share_after"] == 1.0
     assert isinstance(frame, pd.DataFrame)
 
 
@@ -270,7 +270,7 @@ def test_suggest_sites_on_real_oslo_data(study):
     # every candidate was scored; the best equals the top of the ranking
     assert result.ranking is not None
     assert result.ranking["new_weight"].iloc[0] == pytest.approx(result.newly_covered)
-    by = result.by_group.set_index("bydel_code")
+    by = result.by_group.set_index("zone_code")
     assert by["weight"].sum() == pytest.approx(study.demand["weight"].sum())
     assert (by["share_after"] >= by["share_before"] - 1e-12).all()
     assert len(suggestion.explanation.balance) >= 10
@@ -311,7 +311,7 @@ def test_maximin_with_group_map_equals_brute_force(seed):
     best = -1.0
     for combo in itertools.combinations(range(model.n_candidates), 2):
         table = model.by_group(list(combo))
-        table["g"] = table["bydel_code"].map(group_map)
+        table["g"] = table["zone_code"].map(group_map)
         grouped = table.groupby("g")[["covered_after", "weight"]].sum()
         best = max(best, float((grouped["covered_after"] / grouped["weight"]).min()))
     assert result.solver["min_share"] == pytest.approx(best)

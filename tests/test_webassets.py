@@ -27,7 +27,7 @@ def full_map(study):
     placed = located(study.services)
     m = maps.coverage_map(
         MapLayers(
-            study.bydeler,
+            study.zones,
             table=table,
             metric="share_within_threshold",
             services=study.services,
@@ -127,7 +127,7 @@ def test_streamlit_folium_gets_only_local_links(study, monkeypatch):
 
     monkeypatch.setattr(streamlit_folium, "_component_func", component)
     m = maps.coverage_map(
-        MapLayers(study.bydeler, services=study.services, user_points=study.services)
+        MapLayers(study.zones, services=study.services, user_points=study.services)
     )
     group = folium.FeatureGroup(name="lagt til av appen")
     MarkerCluster().add_to(group)  # not localised by hand: st_folium adds it to the map
@@ -139,7 +139,7 @@ def test_streamlit_folium_gets_only_local_links(study, monkeypatch):
     assert "oc-legend" in captured["script"] or "oc-legend" in captured["header"]
 
 
-def test_localise_does_not_change_folium_classes(bydeler):
+def test_localise_does_not_change_folium_classes(zones):
     before_map, before_cluster = list(folium.Map.default_js), list(MarkerCluster.default_js)
     m = folium.Map(tiles=None)
     MarkerCluster().add_to(m)
@@ -201,8 +201,8 @@ def test_standalone_html_inlines_everything(full_map):
     assert "tile.openstreetmap.org" not in html and "cache.kartverket.no" not in html
 
 
-def test_standalone_html_names_tiles_only_when_asked(bydeler):
-    html = webassets.standalone_html(maps.coverage_map(MapLayers(bydeler), MapOptions(tiles="osm")))
+def test_standalone_html_names_tiles_only_when_asked(zones):
+    html = webassets.standalone_html(maps.coverage_map(MapLayers(zones), MapOptions(tiles="osm")))
     _assert_self_contained(html)
     assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in html
     remote = [u for u in re.findall(r"https?://[^\s\"'<>)]+\{z\}[^\s\"'<>)]*", html)]

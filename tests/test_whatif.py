@@ -28,7 +28,7 @@ def line_network() -> gn.WalkNetwork:
 
 def two_bydeler() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
-        {"bydel_code": [A, B], "bydel": ["Gamle Oslo", "Grünerløkka"]},
+        {"zone_code": [A, B], "zone": ["Gamle Oslo", "Grünerløkka"]},
         geometry=[
             shapely.box(X0 - 50, Y0 - 50, X0 + 450, Y0 + 50),
             shapely.box(X0 + 450, Y0 - 50, X0 + 1050, Y0 + 50),
@@ -40,7 +40,7 @@ def two_bydeler() -> gpd.GeoDataFrame:
 def line_demand() -> gpd.GeoDataFrame:
     xs = np.arange(11) * 100.0 + X0
     return gpd.GeoDataFrame(
-        {"demand_id": range(11), "bydel_code": [A] * 5 + [B] * 6, "weight": 10.0},
+        {"demand_id": range(11), "zone_code": [A] * 5 + [B] * 6, "weight": 10.0},
         geometry=gpd.points_from_xy(xs, np.full(11, Y0)),
         crs=settings.ANALYSIS_CRS,
     )
@@ -65,7 +65,7 @@ def line_whatif(engine_kind: str = "network", threshold_m: float = 250.0) -> Wha
 
 
 def row(table: pd.DataFrame, code: str) -> pd.Series:
-    return table.set_index("bydel_code").loc[code]
+    return table.set_index("zone_code").loc[code]
 
 
 @pytest.mark.parametrize("kind", ["network", "straight"])
@@ -85,7 +85,7 @@ def test_add_a_site_by_hand(kind: str) -> None:
     np.testing.assert_allclose(result.nearest_m, [0, 100, 200, 200, 100, 0, 100, 200, 200, 100, 0])
     assert row(result.table, A)["residents_within_threshold"] == pytest.approx(50.0)
     assert row(result.table, B)["residents_within_threshold"] == pytest.approx(60.0)
-    diff = result.diff.set_index("bydel_code")
+    diff = result.diff.set_index("zone_code")
     assert diff.loc[A, "d_residents_within_threshold"] == pytest.approx(20.0)
     assert diff.loc[B, "d_residents_within_threshold"] == pytest.approx(30.0)
     assert diff.loc[B, "d_n_services"] == 1 and diff.loc[A, "d_n_services"] == 0
@@ -119,12 +119,12 @@ def test_river_town_remove_recomputes_across_the_bridge() -> None:
     xy = np.array([[0, 0], [100, 0], [200, 0], [0, 100], [100, 100], [200, 100]], float)
     net = gn.WalkNetwork.from_edges(xy[:, 0] + X0, xy[:, 1] + Y0, [0, 1, 3, 4, 2], [1, 2, 4, 5, 5])
     demand = gpd.GeoDataFrame(
-        {"bydel_code": [A, A, A, B, B, B], "weight": 1.0},
+        {"zone_code": [A, A, A, B, B, B], "weight": 1.0},
         geometry=gpd.points_from_xy(xy[:, 0] + X0, xy[:, 1] + Y0),
         crs=settings.ANALYSIS_CRS,
     )
     bydeler = gpd.GeoDataFrame(
-        {"bydel_code": [A, B], "bydel": ["a", "b"]},
+        {"zone_code": [A, B], "zone": ["a", "b"]},
         geometry=[
             shapely.box(X0 - 50, Y0 - 50, X0 + 250, Y0 + 50),
             shapely.box(X0 - 50, Y0 + 50, X0 + 250, Y0 + 150),
@@ -163,14 +163,14 @@ def random_case(
     xy = np.c_[X0 + rng.uniform(-20, 980, n), Y0 + rng.uniform(-20, 980, n)]
     demand = gpd.GeoDataFrame(
         {
-            "bydel_code": np.where(xy[:, 0] < X0 + 480, A, B),
+            "zone_code": np.where(xy[:, 0] < X0 + 480, A, B),
             "weight": rng.integers(1, 20, n).astype(float),
         },
         geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]),
         crs=settings.ANALYSIS_CRS,
     )
     bydeler = gpd.GeoDataFrame(
-        {"bydel_code": [A, B], "bydel": ["a", "b"]},
+        {"zone_code": [A, B], "zone": ["a", "b"]},
         geometry=[
             shapely.box(X0 - 100, Y0 - 100, X0 + 480, Y0 + 1100),
             shapely.box(X0 + 480, Y0 - 100, X0 + 1100, Y0 + 1100),
@@ -266,7 +266,7 @@ def test_rank_candidates_by_hand() -> None:
     assert total.loc["east", "new_weight"] == pytest.approx(0.0)
     assert ranking.total["candidate_id"].tolist() == ["mid", "west", "east"]
     assert ranking.total["rank"].tolist() == [1, 2, 3]
-    per = ranking.by_bydel.set_index("candidate_id")
+    per = ranking.by_zone.set_index("candidate_id")
     assert per.loc["mid", A] == pytest.approx(20.0) and per.loc["mid", B] == pytest.approx(30.0)
     # user-data weights instead of residents
     weights = np.zeros(11)
@@ -285,7 +285,7 @@ def test_rank_score_equals_what_if_gain() -> None:
     for _, r in ranking.total.head(5).iterrows():
         gain = (
             w.add([[r["x"], r["y"]]])
-            .diff.set_index("bydel_code")
+            .diff.set_index("zone_code")
             .loc["0301", "d_residents_within_threshold"]
         )
         assert r["new_weight"] == pytest.approx(gain)
@@ -310,13 +310,11 @@ def oslo_grid(spacing: float = 250.0) -> gn.WalkNetwork:
 
 def test_what_if_on_real_oslo_bydeler_equals_coverage_table(study: Study) -> None:
     engine = gn.NetworkEngine(oslo_grid(), study.demand_xy)
-    w = WhatIf(engine, study.demand, study.services, study.bydeler, threshold_m=1000.0)
+    w = WhatIf(engine, study.demand, study.services, study.zones, threshold_m=1000.0)
     baseline = coverage_table(study, threshold_m=1000.0, engine=engine)
     pd.testing.assert_frame_equal(w.baseline, baseline, check_exact=False, rtol=1e-9)
     # a hypothetical site inside Grorud (fictitious scenario point)
-    grorud_point = (
-        study.bydeler.set_index("bydel_code").geometry.loc["030110"].representative_point()
-    )
+    grorud_point = study.zones.set_index("zone_code").geometry.loc["030110"].representative_point()
     x, y = grorud_point.x, grorud_point.y
     result = w.add([[x, y]])
     extra = gpd.GeoDataFrame(
@@ -324,7 +322,7 @@ def test_what_if_on_real_oslo_bydeler_equals_coverage_table(study: Study) -> Non
     )
     full = coverage_table(study, threshold_m=1000.0, engine=engine, extra_sites=extra)
     pd.testing.assert_frame_equal(result.table, full, check_exact=False, rtol=1e-9)
-    grorud = result.diff.set_index("bydel_code").loc["030110"]
+    grorud = result.diff.set_index("zone_code").loc["030110"]
     assert grorud["d_n_services"] == 1
     assert grorud["d_residents_within_threshold"] > 0
 

@@ -110,8 +110,8 @@ def test_the_cli_reads_typed_points_like_the_app(capsys) -> None:
         assert main(args) == 0
         rows.append(json.loads(capsys.readouterr().out)["rows"])
     assert rows[0] == rows[1]
-    city = next(r for r in rows[0] if r["bydel_code"] == "0301")
-    other = next(r for r in rows[2] if r["bydel_code"] == "0301")
+    city = next(r for r in rows[0] if r["zone_code"] == "0301")
+    other = next(r for r in rows[2] if r["zone_code"] == "0301")
     # 597700 6643300 lies ~150 m from Oslo S: same order of new coverage, not the same point
     assert other["residents_within_threshold"] == pytest.approx(
         city["residents_within_threshold"], rel=0.5
@@ -266,7 +266,7 @@ def test_candidates_from_sites_problems_and_crs(study) -> None:
         existing = ws.add_candidate(existing, 598000 + 100 * k, 6643000, study.bydeler)
     out, messages = ws.candidates_from_sites(sites, existing, study.bydeler, "annet", "opplasting")
     assert messages == [
-        "Rad 2 (Drammen): Punktet (Ø 567700, N 6623505) ligger utenfor Oslos bydeler "
+        "Rad 2 (Drammen): Punktet (Ø 567700, N 6623505) ligger utenfor Oslos bydeler eller studieområdet "
         "(Marka og fjorden hører ikke til noen bydel i grensesettet).",
         "Rad 3: mangler koordinater.",
         "Rad 6 (Sjuende): Det er allerede 12 kandidater; fjern noen før du legger til flere.",
@@ -298,7 +298,7 @@ def _from_scratch(study, engine, points: np.ndarray) -> pd.DataFrame:
 
 
 def _city(table: pd.DataFrame) -> pd.Series:
-    return table.loc[table["bydel_code"] == "0301"].iloc[0]
+    return table.loc[table["zone_code"] == "0301"].iloc[0]
 
 
 # today's values: (new residents within 500 m, city share after, city median after in metres)
@@ -320,7 +320,7 @@ def test_compare_candidates_equals_coverage_table_from_scratch(
     summary = comparison.summary.set_index("id")
     assert summary.index.tolist() == ["K1", "K2", "alle"]
     assert summary["name"].tolist() == ["Grorud T", "Holmlia", "Alle sammen"]
-    assert summary["bydel"].tolist() == ["Grorud", "Søndre Nordstrand", ""]
+    assert summary["zone"].tolist() == ["Grorud", "Søndre Nordstrand", ""]
 
     base = _city(coverage_table(study, ["brukerrom"], 500.0, engine))
     pd.testing.assert_frame_equal(
@@ -348,9 +348,9 @@ def test_compare_candidates_equals_coverage_table_from_scratch(
     assert base["share_within_threshold"] == pytest.approx(0.016912876612232706, rel=1e-9)
     assert base["median_distance_m"] == pytest.approx(4359.724275172197, rel=1e-9)
 
-    assert summary.loc["K1", "gaining_bydeler"] == "Grorud"
-    assert summary.loc["K2", "gaining_bydeler"] == "Søndre Nordstrand"
-    assert summary.loc["alle", "gaining_bydeler"] == "Grorud, Søndre Nordstrand"
+    assert summary.loc["K1", "gaining_zones"] == "Grorud"
+    assert summary.loc["K2", "gaining_zones"] == "Søndre Nordstrand"
+    assert summary.loc["alle", "gaining_zones"] == "Grorud, Søndre Nordstrand"
     # straight line to the one located brukerrom (Prindsen mottakssenter)
     prindsen = study.services.set_index("id").loc["brukerrom-oslo"].geometry
     for cid, xy in zip(["K1", "K2"], grorud_holmlia, strict=True):
@@ -359,8 +359,8 @@ def test_compare_candidates_equals_coverage_table_from_scratch(
         )
     assert np.isnan(summary.loc["alle", "nearest_existing_m"])
     # gains per bydel: one column per candidate name, only the candidate's own bydel gains
-    gain = comparison.gain_by_bydel.set_index("bydel_code")
-    assert list(gain.columns) == ["bydel", "Grorud T", "Holmlia"]
+    gain = comparison.gain_by_zone.set_index("zone_code")
+    assert list(gain.columns) == ["zone", "Grorud T", "Holmlia"]
     assert gain.loc["030110", "Grorud T"] == pytest.approx(COMPARE_PINS["K1"][0], rel=1e-9)
     assert gain.loc["030115", "Holmlia"] == pytest.approx(COMPARE_PINS["K2"][0], rel=1e-9)
     assert (gain.drop(index=["030110", "0301"])["Grorud T"] == 0).all()
@@ -560,12 +560,12 @@ def test_study_with_services(study) -> None:
     pd.testing.assert_frame_equal(out.services.iloc[: len(before)], before.reset_index(drop=True))
     added = out.services.iloc[len(before) :]
     assert added["id"].tolist() == ["u1", "u2"]
-    assert added["bydel_code"].iloc[0] == "030116"  # Oslo S lies in Sentrum
-    assert pd.isna(added["bydel_code"].iloc[1])  # Drammen in no bydel
+    assert added["zone_code"].iloc[0] == "030116"  # Oslo S lies in Sentrum
+    assert pd.isna(added["zone_code"].iloc[1])  # Drammen in no bydel
     np.testing.assert_allclose(
         np.column_stack([added.geometry.x, added.geometry.y]), [OSLO_S, DRAMMEN], atol=1e-6
     )
-    assert extra.crs == "EPSG:4326" and "bydel_code" not in extra.columns  # the upload too
+    assert extra.crs == "EPSG:4326" and "zone_code" not in extra.columns  # the upload too
     # everything else is the same study
     assert out.demand is study.demand and out.bydeler is study.bydeler
     assert out.population is study.population

@@ -18,6 +18,7 @@ from geo.labels import (
     METRIC_LABELS,
     TABLE_METRICS,
     metric_kind,
+    zone_words,
 )
 from geo.names import CITY_CODE
 from geo.style import OSLO_PALETTE
@@ -50,10 +51,9 @@ def compare_tab(
     shown = display_table(table, analysis)
     # how each bydel was measured goes first: it qualifies every number beside it
     basis = [c for c in ("distance_basis", "network_share") if c in shown.columns]
-    columns = ["bydel", *basis] + [
-        c for c in TABLE_METRICS if c in shown.columns and c not in basis
-    ]
-    config: dict[str, Any] = {"bydel": st.column_config.TextColumn("Bydel", pinned=True)}
+    columns = ["zone", *basis] + [c for c in TABLE_METRICS if c in shown.columns and c not in basis]
+    one, _ = zone_words(table.attrs.get("zone_noun"))
+    config: dict[str, Any] = {"zone": st.column_config.TextColumn(one.capitalize(), pinned=True)}
     for c in columns[1:]:
         fmt = FORMATS["app"][metric_kind(c)]
         numeric = pd.api.types.is_numeric_dtype(shown[c])
@@ -74,7 +74,7 @@ def compare_tab(
         key="bar_metric",
         index=TABLE_METRICS.index("share_within_threshold"),
     )
-    bars = table[table["bydel_code"] != CITY_CODE][["bydel", metric]].rename(
+    bars = table[table["zone_code"] != CITY_CODE][["zone", metric]].rename(
         columns={metric: "verdi"}
     )
     best_high = HIGHER_IS_BETTER.get(metric, True)
@@ -83,8 +83,8 @@ def compare_tab(
         .mark_bar(color=OSLO_PALETTE["dark_blue"])
         .encode(
             x=alt.X("verdi:Q", title=METRIC_LABELS[metric]),
-            y=alt.Y("bydel:N", sort="-x" if best_high else "x", title=None),
-            tooltip=["bydel", alt.Tooltip("verdi:Q", format=",.3~f")],
+            y=alt.Y("zone:N", sort="-x" if best_high else "x", title=None),
+            tooltip=["zone", alt.Tooltip("verdi:Q", format=",.3~f")],
         )
         .properties(height=420),
         width="stretch",
@@ -106,19 +106,19 @@ def balance_section(
         "Handlingsplanen ber om at tilbudene spres balansert over byen. Søylene viser hver bydels andel av "
         "tilbudene mot dens andel av innbyggerne: der den mørke søylen er mye lengre enn den lyse, er tilbudene samlet."
     )
-    rows = table[table["bydel_code"] != CITY_CODE]
+    rows = table[table["zone_code"] != CITY_CODE]
     long = pd.concat(
         [
             pd.DataFrame(
                 {
-                    "bydel": rows["bydel"],
+                    "zone": rows["zone"],
                     "andel": rows["share_of_services"],
                     "hva": "Andel av tilbudene",
                 }
             ),
             pd.DataFrame(
                 {
-                    "bydel": rows["bydel"],
+                    "zone": rows["zone"],
                     "andel": rows["share_of_population"],
                     "hva": "Andel av innbyggerne",
                 }
@@ -130,7 +130,7 @@ def balance_section(
         .mark_bar()
         .encode(
             y=alt.Y(
-                "bydel:N",
+                "zone:N",
                 title=None,
                 sort=alt.EncodingSortField("andel", op="max", order="descending"),
             ),
@@ -142,7 +142,7 @@ def balance_section(
                 scale=alt.Scale(range=[OSLO_PALETTE["dark_blue"], OSLO_PALETTE["blue"]]),
                 legend=alt.Legend(orient="top"),
             ),
-            tooltip=["bydel", "hva", alt.Tooltip("andel:Q", format=".1%")],
+            tooltip=["zone", "hva", alt.Tooltip("andel:Q", format=".1%")],
         )
         .properties(height=520),
         width="stretch",

@@ -14,7 +14,7 @@ from geo.errors import GeocodeUnavailableError
 from geo.export.tables import unplaced_services
 from geo.geocode import search_address
 from geo.geom import parse_point_text
-from geo.labels import CATEGORIES, METRIC_LABELS, SUMMARY_LABELS
+from geo.labels import CATEGORIES, METRIC_LABELS, SUMMARY_LABELS, summary_labels
 from geo.maps import web as maps
 from geo.maps.web import MapLayers, MapOptions
 from geo.names import CITY_CODE
@@ -43,7 +43,7 @@ def apply_map_click(study: Study, analysis: AnalysisSettings) -> None:
         click["lat"],
         click["lng"],
         st.session_state.get("click_mode", "add"),
-        study.bydeler,
+        study.zones,
         analysis.candidate_category,
         st.session_state.get("move_id"),
     )
@@ -79,7 +79,7 @@ def map_tab(
         user = session().user_data
         m = maps.coverage_map(
             MapLayers(
-                study.bydeler,
+                study.zones,
                 table=table,
                 metric=analysis.metric,
                 services=whatif.services,
@@ -151,7 +151,7 @@ def _add_point(study: Study, analysis: AnalysisSettings, x: float, y: float, **k
             session().candidates,
             x,
             y,
-            study.bydeler,
+            study.zones,
             category=analysis.candidate_category,
             **kwargs,
         )
@@ -241,7 +241,9 @@ def candidate_results(comparison: ws.CandidateComparison, analysis: AnalysisSett
         f"og alle sammen. «Nye innen terskel» er {who} som får et tilbud innen {analysis.threshold_m:.0f} m. "
         f"Beregnet på {comparison.elapsed_s * 1000:.0f} ms."
     )
-    summary = comparison.summary.drop(columns=["id"]).rename(columns=SUMMARY_LABELS)
+    noun = comparison.combined.table.attrs.get("zone_noun") if comparison.combined else None
+    labels = summary_labels(noun)
+    summary = comparison.summary.drop(columns=["id"]).rename(columns=labels)
     show_table(
         summary,
         hide_index=True,
@@ -255,11 +257,11 @@ def candidate_results(comparison: ws.CandidateComparison, analysis: AnalysisSett
             SUMMARY_LABELS["nearest_existing_m"]: st.column_config.NumberColumn(format="%.0f"),
         },
     )
-    gain = comparison.gain_by_bydel
+    gain = comparison.gain_by_zone
     gain = (
-        gain[gain["bydel_code"] != CITY_CODE]
-        .drop(columns=["bydel_code"])
-        .rename(columns={"bydel": "Bydel"})
+        gain[gain["zone_code"] != CITY_CODE]
+        .drop(columns=["zone_code"])
+        .rename(columns={"zone": labels["zone"]})
     )
     with st.expander(f"Nye {who} innen terskel per bydel og kandidat"):
         show_table(gain.round(0), hide_index=True, key="gain_table")

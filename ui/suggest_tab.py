@@ -65,7 +65,7 @@ def suggest_tab(study: Study, engine: DistanceEngine, analysis: AnalysisSettings
         within = c[3].multiselect(
             "Bare i bydelene",
             study.bydeler["bydel_code"].tolist(),
-            placeholder="Hele byen",
+            placeholder="Hele studieområdet",
             key="sug_within",
             format_func=dict(
                 zip(study.bydeler["bydel_code"], study.bydeler["bydel"], strict=False)
@@ -132,7 +132,7 @@ def suggest_tab(study: Study, engine: DistanceEngine, analysis: AnalysisSettings
         session().candidates, notes = candidates_from_sites(
             named,
             session().candidates,
-            study.bydeler,
+            study.zones,
             analysis.candidate_category,
             "forslag fra modellen",
         )

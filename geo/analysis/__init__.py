@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from geo.analysis.access import (
     DECAYS,
-    access_by_bydel,
+    access_by_zone,
     accessibility,
     decay_weight,
     two_step_fca,
@@ -19,6 +19,7 @@ from geo.analysis.balance import (
     balance_summary,
     concentration_share,
     current_balance,
+    group_of,
     herfindahl,
     location_quotient,
     lorenz_curve,
@@ -27,12 +28,10 @@ from geo.analysis.balance import (
     weighted_theil,
 )
 from geo.analysis.metrics import (
-    bydel_metrics,
     compare_tables,
     coverage_table,
     measured_demand,
     spread_user_data,
-    weighted_quantile,
     with_distance_basis,
 )
 from geo.analysis.privacy import (
@@ -56,6 +55,12 @@ from geo.analysis.whatif import (
     WhatIf,
     candidate_coverage,
 )
+from geo.analysis.zone_metrics import (
+    ZoneIndex,
+    grouped_quantiles,
+    weighted_quantile,
+    zone_metrics,
+)
 
 __all__ = [
     "ACCESS_MEASURES",
@@ -71,16 +76,18 @@ __all__ = [
     "ScenarioResult",
     "TheilDecomposition",
     "WhatIf",
-    "access_by_bydel",
+    "ZoneIndex",
+    "access_by_zone",
     "accessibility",
     "balance_summary",
-    "bydel_metrics",
     "candidate_coverage",
     "compare_tables",
     "concentration_share",
     "coverage_table",
     "current_balance",
     "decay_weight",
+    "group_of",
+    "grouped_quantiles",
     "herfindahl",
     "is_small",
     "location_quotient",
@@ -97,4 +104,5 @@ __all__ = [
     "weighted_quantile",
     "weighted_theil",
     "with_distance_basis",
+    "zone_metrics",
 ]

@@ -27,6 +27,7 @@ P_i`, reported per 10 000 residents (``access_per_10k``) so it reads like ``serv
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -39,7 +40,7 @@ from geo.names import BYDEL_CODES, CITY_CODE, CITY_NAME
 
 __all__ = [
     "DECAYS",
-    "access_by_bydel",
+    "access_by_zone",
     "accessibility",
     "decay_weight",
     "two_step_fca",
@@ -173,17 +174,18 @@ def accessibility(
     return two_step_fca(demand_weights, supply_capacity, cost, threshold_m, decay)
 
 
-def access_by_bydel(
+def access_by_zone(
     index: np.ndarray,
     demand_weights: np.ndarray,
-    bydel_codes: np.ndarray | pd.Series,
+    zone_codes: np.ndarray | pd.Series,
     scale: float = 1e4,
+    names: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    r"""Weighted mean accessibility per bydel and for the whole city.
+    r"""Weighted mean accessibility per zone and for the whole city (or study area).
 
     .. math::
 
-        \bar A_b = \frac{\sum_{i \in b} P_i A_i}{\sum_{i \in b} P_i}
+        \bar A_z = \frac{\sum_{i \in z} P_i A_i}{\sum_{i \in z} P_i}
 
     Parameters
     ----------
@@ -191,37 +193,38 @@ def access_by_bydel(
         :math:`A_i` from :func:`two_step_fca`.
     demand_weights
         :math:`P_i`.
-    bydel_codes
-        Bydel code per demand point.
+    zone_codes
+        Zone code per demand point.
     scale
         Multiplier for readability (default per 10 000 residents).
+    names
+        Zone code → name (bydel names when ``None``).
 
     Returns
     -------
     pandas.DataFrame
-        ``bydel_code``, ``bydel``, ``population``, ``access_per_10k``, ``access_ratio_to_city``
-        (1 = the city's mean), one row per bydel in code order, then ``Hele byen``.
+        ``zone_code``, ``zone``, ``population``, ``access_per_10k``, ``access_ratio_to_city``
+        (1 = the city's mean), one row per zone in code order, then the total row (``0301``).
 
     """
     A = np.asarray(index, dtype=float)
     P = np.asarray(demand_weights, dtype=float)
-    codes = np.asarray(bydel_codes).astype(str)
-    frame = pd.DataFrame({"bydel_code": codes, "pa": P * A, "p": P})
-    grouped = frame.groupby("bydel_code", sort=True)[["pa", "p"]].sum()
+    codes = np.asarray(zone_codes).astype(str)
+    frame = pd.DataFrame({"zone_code": codes, "pa": P * A, "p": P})
+    grouped = frame.groupby("zone_code", sort=True)[["pa", "p"]].sum()
+    known = {**BYDEL_CODES, **(names or {})}
     grouped.loc[CITY_CODE] = [frame["pa"].sum(), frame["p"].sum()]
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = np.where(grouped["p"] > 0, grouped["pa"] / grouped["p"], np.nan)
     out = pd.DataFrame(
         {
-            "bydel_code": grouped.index,
-            "bydel": [
-                CITY_NAME if c == CITY_CODE else BYDEL_CODES.get(c, c) for c in grouped.index
-            ],
+            "zone_code": grouped.index,
+            "zone": [CITY_NAME if c == CITY_CODE else known.get(c, c) for c in grouped.index],
             "population": grouped["p"].to_numpy(),
             "access_per_10k": mean * scale,
         }
     ).reset_index(drop=True)
-    city = out.loc[out["bydel_code"] == CITY_CODE, "access_per_10k"].iloc[0]
+    city = out.loc[out["zone_code"] == CITY_CODE, "access_per_10k"].iloc[0]
     with np.errstate(divide="ignore", invalid="ignore"):
         out["access_ratio_to_city"] = out["access_per_10k"] / city if city else np.nan
     return out

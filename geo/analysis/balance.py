@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from geo import settings
-from geo.analysis.access import access_by_bydel, accessibility
+from geo.analysis.access import access_by_zone, accessibility
 from geo.analysis.metrics import coverage_table
 from geo.data.groups import CENTRAL_GROUP, load_bydel_groups
 from geo.data.services import located
@@ -54,6 +54,7 @@ __all__ = [
     "balance_summary",
     "concentration_share",
     "current_balance",
+    "group_of",
     "herfindahl",
     "location_quotient",
     "lorenz_curve",
@@ -404,6 +405,18 @@ def concentration_share(
     )
 
 
+def group_of(zone_code: str, grouping: pd.Series) -> str:
+    """The bydel group of a zone: its own (a bydel), its bydel's (a delbydel), or «Uten gruppe».
+
+    A zone made of parts of several bydeler (a proposed bydel) has no group of its own.
+    """
+    if zone_code in grouping.index:
+        return str(grouping[zone_code])
+    if len(zone_code) == 4 and zone_code.isdigit():
+        return str(grouping.get("0301" + zone_code[:2], "Uten gruppe"))
+    return "Uten gruppe"
+
+
 def balance_summary(
     table: pd.DataFrame,
     value_col: str,
@@ -441,7 +454,7 @@ def balance_summary(
 
     """
     grouping = load_bydel_groups() if groups is None else pd.Series(groups)
-    rows = table[table["bydel_code"].astype(str) != CITY_CODE].set_index("bydel_code")
+    rows = table[table["zone_code"].astype(str) != CITY_CODE].set_index("zone_code")
     for column in (value_col, weight_col):
         if column not in rows.columns:
             raise ValueError(f"Tabellen mangler kolonnen «{column}».")
@@ -449,7 +462,7 @@ def balance_summary(
     usable = usable[np.isfinite(usable[value_col].astype(float))]
     values = usable[value_col].astype(float).to_numpy()
     weights = usable[weight_col].astype(float).to_numpy()
-    labels = usable.index.map(lambda code: grouping.get(code, "Uten gruppe")).to_numpy()
+    labels = usable.index.map(lambda code: group_of(str(code), grouping)).to_numpy()
     decomposition = theil_decomposition(values, weights, labels)
     metrics: dict[str, float] = {
         "gini": weighted_gini(values, weights),
@@ -467,7 +480,9 @@ def balance_summary(
         metrics["herfindahl"] = herfindahl(counts.to_numpy())
         metrics["herfindahl_normalised"] = herfindahl(counts.to_numpy(), normalised=True)
         centre = concentration_share(
-            counts, population, [str(c) for c, g in grouping.items() if g == central_group]
+            counts,
+            population,
+            [str(c) for c in rows.index if group_of(str(c), grouping) == central_group],
         )
         metrics["central_service_share"] = centre.service_share
         metrics["central_population_share"] = centre.population_share
@@ -540,10 +555,10 @@ def current_balance(
             xy_of(located(study.services, list(categories) if categories else None)),
             threshold_m,
         )
-        access = access_by_bydel(index, w, study.demand["bydel_code"].to_numpy())
-        table = table.merge(access[["bydel_code", column]], on="bydel_code", how="left")
+        access = access_by_zone(index, w, study.demand["zone_code"].to_numpy())
+        table = table.merge(access[["zone_code", column]], on="zone_code", how="left")
     summary = balance_summary(table, column, "population", groups)
     lq = summary.attrs["location_quotient"]
-    table = table.assign(location_quotient=table["bydel_code"].map(lq))
+    table = table.assign(location_quotient=table["zone_code"].map(lq))
     summary.attrs.update(measure=measure, threshold_m=threshold_m)
     return summary, table

@@ -114,7 +114,7 @@ def suppress_small_counts(
         Apply secondary suppression so that totals cannot reveal a hidden cell.
     total_rows
         Boolean mask of the rows that are column totals of the other rows. By default the rows
-        whose ``bydel`` is ``"Hele byen"`` or ``bydel_code`` is ``"0301"``.
+        whose ``zone`` is ``"Hele byen"`` or ``zone_code`` is ``"0301"``.
     row_total_column
         A column that is the sum of ``count_columns`` in each row (checked as an equation too).
     derived
@@ -130,7 +130,7 @@ def suppress_small_counts(
 
     Examples
     --------
-    >>> frame = pd.DataFrame({"bydel": ["A", "B", "C", "Hele byen"], "users": [3, 12, 20, 35]})
+    >>> frame = pd.DataFrame({"zone": ["A", "B", "C", "Hele byen"], "users": [3, 12, 20, 35]})
     >>> suppress_small_counts(frame, ["users"])["users"].tolist()
     ['<5', ':', 20, 35]
 
@@ -219,10 +219,10 @@ def _total_mask(df: pd.DataFrame, total_rows: Sequence[bool] | pd.Series | None)
     if total_rows is not None:
         return np.asarray(total_rows, dtype=bool)
     mask = np.zeros(len(df), dtype=bool)
-    if "bydel" in df.columns:
-        mask |= (df["bydel"] == CITY_NAME).to_numpy()
-    if "bydel_code" in df.columns:
-        mask |= (df["bydel_code"].astype(str) == CITY_CODE).to_numpy()
+    if "zone" in df.columns:
+        mask |= (df["zone"] == CITY_NAME).to_numpy()
+    if "zone_code" in df.columns:
+        mask |= (df["zone_code"].astype(str) == CITY_CODE).to_numpy()
     return mask
 
 

@@ -36,7 +36,8 @@ def study_provenance(
     dict
         ``distance_kind``, ``distance_note``, ``population_note``, ``population_year``,
         ``boundary_version``, ``unallocated`` (residents not placed, by code) and
-        ``demand_method`` and ``weight_basis``; :func:`settings_lines` states them.
+        ``demand_method``, ``weight_basis``, ``zone_set``, ``zone_noun``, ``zone_provenance``
+        and ``study_area``; :func:`settings_lines` states them.
 
     """
     return {
@@ -48,6 +49,10 @@ def study_provenance(
         "boundary_version": study.boundary_version,
         "unallocated": dict(study.demand.attrs.get("unallocated", {})),
         "weight_basis": weight_basis,
+        "zone_set": study.zone_set.key if study.zone_set is not None else "bydel",
+        "zone_noun": study.zone_set.noun if study.zone_set is not None else "bydeler",
+        "zone_provenance": study.zone_set.provenance() if study.zone_set is not None else "",
+        "study_area": study.study_area.provenance(),
     }
 
 
@@ -63,6 +68,8 @@ def settings_lines(table: pd.DataFrame) -> list[str]:
         f"Kategorier: {', '.join(CATEGORIES.get(c, c) for c in cats)}",
         f"Vekt: {WEIGHT_BASIS_LABELS.get(basis, basis)} · befolkning per 1.1."
         f"{attrs.get('population_year', '')} (SSB) · grenser: {attrs.get('boundary_version', '')}",
+        attrs.get("zone_provenance", ""),
+        attrs.get("study_area", ""),
         attrs.get("population_note", ""),
         NEED_LABEL if basis == NEED_BASIS else "",
     ]

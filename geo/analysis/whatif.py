@@ -1,4 +1,4 @@
-r"""What-if analysis: add, move or remove sites and see every bydel's metrics change at once.
+r"""What-if analysis: add, move or remove sites and see every zone's metrics change at once.
 
 A :class:`WhatIf` keeps, for the baseline set of sites, the distance from the nearest site to
 every network node (or, with straight-line distance, to every demand point) together with *which*
@@ -10,8 +10,9 @@ site that is. A scenario changes only what it can change:
   Dijkstra inside that area seeded from its border (exact, see :meth:`_NetworkBackend.remove`);
 * **moving** a site is removing it and adding it at the new place.
 
-The per-demand-point distances then go through :func:`geo.metrics.bydel_metrics`, the same function
-a full recomputation uses, so a scenario's table equals the table recomputed from scratch.
+The per-demand-point distances then go through :func:`geo.analysis.zone_metrics.zone_metrics`
+over a :class:`~geo.analysis.zone_metrics.ZoneIndex` built once, the same function a full
+recomputation uses, so a scenario's table equals the table recomputed from scratch.
 
 :meth:`WhatIf.rank_candidates` scores many candidate sites at once by the weight (residents or
 user data) they would newly bring within the threshold:
@@ -20,7 +21,7 @@ user data) they would newly bring within the threshold:
 
     g_j = \sum_i w_i \, [d_i > t] \, [d_{ij} \le t]
 
-computed for all candidates *j* (and per bydel) as one sparse matrix product over the coverage
+computed for all candidates *j* (and per zone) as one sparse matrix product over the coverage
 matrix from :func:`candidate_coverage`.
 """
 
@@ -38,14 +39,16 @@ import scipy.sparse as sp
 
 from geo import settings
 from geo.analysis._incremental import FullBackend, backend
-from geo.analysis.metrics import bydel_metrics, compare_tables, measured_demand, with_distance_basis
-from geo.data.boundaries import assign_bydel
+from geo.analysis.metrics import compare_tables, measured_demand, with_distance_basis
+from geo.analysis.zone_metrics import ZoneIndex, zone_metrics
+from geo.data.boundaries import assign_zone
 from geo.data.services import located
-from geo.data.study import with_bydel
+from geo.data.study import with_zone
 from geo.distance import DistanceEngine
 from geo.errors import UnknownSiteError
 from geo.geom import xy_of
 from geo.labels import MOVED_NOTE, SCENARIO_NAME, SCENARIO_NOTE
+from geo.names import CITY_NAME
 from geo.network.paths import map_positions
 
 __all__ = [
@@ -64,9 +67,9 @@ class ScenarioResult:
     Attributes
     ----------
     table
-        The full per-bydel metric table (:func:`geo.metrics.bydel_metrics`) with the changes.
+        The full metric table (:func:`geo.analysis.zone_metrics.zone_metrics`) with the changes.
     diff
-        ``scenario - baseline`` per bydel for every numeric metric (``d_<metric>`` columns).
+        ``scenario - baseline`` per zone for every numeric metric (``d_<metric>`` columns).
     nearest_m
         Metres from each demand point to its nearest site in the scenario.
     nearest_site
@@ -134,16 +137,16 @@ class CandidateRanking:
     total
         One row per candidate, best first: ``candidate_id``, ``x``, ``y``, ``new_weight`` (weight
         newly within the threshold), ``new_points`` (demand points newly within), ``rank``.
-    by_bydel
-        Newly covered weight per candidate (rows, same order as ``total``) and bydel (columns,
-        bydel codes).
+    by_zone
+        Newly covered weight per candidate (rows, same order as ``total``) and zone (columns,
+        zone codes).
     elapsed_s
         Seconds for the scoring (excluding the precomputation).
 
     """
 
     total: pd.DataFrame
-    by_bydel: pd.DataFrame
+    by_zone: pd.DataFrame
     elapsed_s: float = 0.0
     attrs: dict[str, Any] = field(default_factory=dict)
 
@@ -191,12 +194,13 @@ class WhatIf:
     engine
         Distance engine over ``demand`` (network, straight line, or any other).
     demand
-        Demand points: ``bydel_code``, the weight column, geometry (as from
-        :func:`geo.population.demand_points`).
+        Demand points: ``zone_code``, ``weight``, geometry (a study's demand,
+        :attr:`geo.data.study.Study.demand`).
     services
         The service registry (all rows; the table counts them).
-    bydeler
-        Bydel polygons (rows of the table).
+    zones
+        Zone polygons with ``zone_code`` and ``zone`` (the rows of the table,
+        :attr:`geo.data.study.Study.zones`).
     categories
         Categories whose located services are "sites"; all when ``None``.
     threshold_m
@@ -207,6 +211,8 @@ class WhatIf:
         Extra ``attrs`` stamped on every table (population note, boundary version …), so exports
         can state them.
 
+    The total row is named ``zones.attrs["total_name"]`` («Hele byen» when not set; a study
+    area's zones carry «Hele området»).
     """
 
     id_column = "id"
@@ -217,7 +223,7 @@ class WhatIf:
         engine: DistanceEngine,
         demand: gpd.GeoDataFrame,
         services: gpd.GeoDataFrame,
-        bydeler: gpd.GeoDataFrame,
+        zones: gpd.GeoDataFrame,
         *,
         categories: list[str] | None = None,
         threshold_m: float = settings.DEFAULT_THRESHOLD_M,
@@ -230,13 +236,16 @@ class WhatIf:
             raise ValueError("Avstandsmotoren og etterspørselspunktene har ulik lengde.")
         self.engine = engine
         self.demand = measured_demand(demand, engine)
-        self.bydeler = bydeler
+        self.zones = zones
+        self.index = ZoneIndex.from_demand(
+            self.demand, zones, zones.attrs.get("total_name", CITY_NAME)
+        )
         self.categories = list(categories) if categories else None
         self.threshold_m = float(threshold_m)
         self.walk_speed_kmh = walk_speed_kmh
         self.table_attrs = dict(table_attrs or {})
-        # bydel of every service once, so a scenario only places its new sites
-        self.services = (with_bydel(services, bydeler) if len(services) else services).reset_index(
+        # zone of every service once, so a scenario only places its new sites
+        self.services = (with_zone(services, zones) if len(services) else services).reset_index(
             drop=True
         )
         self._site_rows = located(self.services, self.categories)
@@ -261,14 +270,13 @@ class WhatIf:
 
     def _table(self, nearest_m: np.ndarray, services: gpd.GeoDataFrame) -> pd.DataFrame:
 
-        table = bydel_metrics(
-            self.demand,
+        table = zone_metrics(
+            self.index,
             nearest_m,
             services,
-            self.bydeler,
             self.threshold_m,
             self.categories,
-            walk_speed_kmh=self.walk_speed_kmh,
+            self.walk_speed_kmh,
         )
         table = with_distance_basis(table, self.engine)
         table.attrs.update(self.table_attrs)
@@ -304,9 +312,7 @@ class WhatIf:
         )
         if self.services.crs is not None and self.services.crs != rows.crs:
             rows = rows.to_crs(self.services.crs)
-        rows["bydel_code"] = (
-            assign_bydel(rows.geometry, self.bydeler).to_numpy() if len(rows) else []
-        )
+        rows["zone_code"] = assign_zone(rows.geometry, self.zones).to_numpy() if len(rows) else []
         return rows
 
     def _moved_rows(self, positions: np.ndarray, xy: np.ndarray) -> gpd.GeoDataFrame:
@@ -322,7 +328,7 @@ class WhatIf:
             rows["name"] = rows["name"].astype(str) + " (flyttet i scenario)"
         rows["coord_quality"] = "fiktiv"
         rows["note"] = MOVED_NOTE
-        rows["bydel_code"] = assign_bydel(rows.geometry, self.bydeler).to_numpy()
+        rows["zone_code"] = assign_zone(rows.geometry, self.zones).to_numpy()
         return rows
 
     # -------------------------------------------------------------- scenarios
@@ -478,12 +484,12 @@ class WhatIf:
         covered_t = candidates.covered().T.tocsr()
         new_weight = covered_t @ open_weight
         new_points = covered_t @ is_open
-        codes = self.demand["bydel_code"].astype(str).to_numpy()
-        bydel_codes, bydel_pos = np.unique(codes, return_inverse=True)
-        by_bydel_matrix = sp.csr_array(
-            (open_weight, (np.arange(len(w)), bydel_pos)), shape=(len(w), len(bydel_codes))
+        codes = self.demand["zone_code"].astype(str).to_numpy()
+        zone_codes, zone_pos = np.unique(codes, return_inverse=True)
+        by_zone_matrix = sp.csr_array(
+            (open_weight, (np.arange(len(w)), zone_pos)), shape=(len(w), len(zone_codes))
         )
-        per_bydel = (covered_t @ by_bydel_matrix).toarray()
+        per_zone = (covered_t @ by_zone_matrix).toarray()
         order = np.lexsort((np.arange(len(new_weight)), -new_weight))
         total = pd.DataFrame(
             {
@@ -495,9 +501,9 @@ class WhatIf:
                 "rank": np.arange(1, len(order) + 1),
             }
         )
-        by_bydel = pd.DataFrame(per_bydel[order], columns=list(bydel_codes))
-        by_bydel.insert(0, "candidate_id", total["candidate_id"].to_numpy())
-        ranking = CandidateRanking(total, by_bydel, time.perf_counter() - start)
+        by_zone = pd.DataFrame(per_zone[order], columns=list(zone_codes))
+        by_zone.insert(0, "candidate_id", total["candidate_id"].to_numpy())
+        ranking = CandidateRanking(total, by_zone, time.perf_counter() - start)
         ranking.attrs.update(
             threshold_m=candidates.threshold_m,
             distance_kind=candidates.distance_kind,
@@ -515,10 +521,10 @@ def _difference(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFrame:
     """:func:`geo.metrics.compare_tables`, vectorised for tables with the same rows (the usual case).
 
     ``compare_tables`` merges on the keys, which costs more than the whole incremental update;
-    two tables from the same :class:`WhatIf` have identical bydel rows, so the difference is a
+    two tables from the same :class:`WhatIf` have identical zone rows, so the difference is a
     plain array subtraction with the same ``d_<metric>`` columns.
     """
-    key = ["bydel_code", "bydel"]
+    key = ["zone_code", "zone"]
     if not baseline[key].equals(scenario[key]) or list(baseline.columns) != list(scenario.columns):
         return compare_tables(baseline, scenario)
     numeric = [

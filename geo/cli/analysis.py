@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from geo.analysis.access import access_by_bydel, accessibility
+from geo.analysis.access import access_by_zone, accessibility
 from geo.analysis.provenance import settings_lines
 from geo.cli.common import (
     EXIT_OK,
@@ -21,6 +21,7 @@ from geo.cli.common import (
     whatif_from_args,
 )
 from geo.data.services import load_candidates, located
+from geo.data.study import Study
 from geo.errors import InputError, Problem
 from geo.geom import parse_point_text, xy_of
 
@@ -99,7 +100,7 @@ def _cli_whatif(args: argparse.Namespace) -> int:
     result = whatif.scenario(add=add or None, remove=args.remove, move=move)
     emit_table(result.table, args.format, args.out)
     if args.format == "table" and not args.out:
-        shown = ["bydel", "d_share_within_threshold", "d_residents_within_threshold"]
+        shown = ["zone", "d_share_within_threshold", "d_residents_within_threshold"]
         print("\nEndring fra dagens situasjon:")
         print(result.diff[shown].to_string(index=False, float_format="{:.3f}".format))
     elif args.out:
@@ -126,7 +127,7 @@ def _cli_rank(args: argparse.Namespace) -> int:
     )
     print(ranking.total.head(args.top).to_string(index=False))
     if args.out:
-        ranking.total.merge(ranking.by_bydel, on="candidate_id").to_csv(args.out, index=False)
+        ranking.total.merge(ranking.by_zone, on="candidate_id").to_csv(args.out, index=False)
     return 0
 
 
@@ -141,7 +142,9 @@ def _cli_access(args: Any) -> int:
     sites = located(study.services, categories)
     decay = None if args.decay == "none" else args.decay
     index = accessibility(engine, weights, xy_of(sites), threshold, decay=decay)
-    table = access_by_bydel(index, weights, study.demand["bydel_code"].to_numpy())
+    table = access_by_zone(
+        index, weights, study.demand["zone_code"].to_numpy(), names=_names(study)
+    )
     print(f"Avstand: {engine.note}")
     print(
         f"2SFCA: terskel {threshold:.0f} m, avstandsvekting: {args.decay}, kapasitet 1 per tilbud"
@@ -150,3 +153,7 @@ def _cli_access(args: Any) -> int:
     if args.out:
         table.to_csv(args.out, index=False)
     return 0
+
+
+def _names(study: Study) -> dict[str, str]:
+    return dict(zip(study.zones["zone_code"], study.zones["zone"], strict=True))

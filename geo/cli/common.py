@@ -208,7 +208,7 @@ def emit_table(table: pd.DataFrame, fmt: str, out: str | None = None) -> None:
             print(line, file=sys.stderr)
     else:
         metrics = {m: h for m, h in TERMINAL_METRICS.items() if m in table.columns}
-        shown = table[["bydel", *metrics]].rename(columns={"bydel": "Bydel", **metrics})
+        shown = table[["zone", *metrics]].rename(columns={"zone": "Bydel", **metrics})
         formatters = {
             header: FORMATS["text"][metric_kind(metric)].format
             for metric, header in metrics.items()

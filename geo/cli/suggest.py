@@ -27,6 +27,7 @@ from geo.data.groups import load_bydel_groups
 from geo.data.services import load_candidates
 from geo.errors import InputError, Problem
 from geo.labels import METHOD_LABELS, format_count
+from geo.names import CITY_CODE
 from geo.siting.model import METHODS
 from geo.siting.suggest import SiteRequest, Suggestion, suggest_sites
 
@@ -97,7 +98,7 @@ def _cli_balance(args: argparse.Namespace) -> int:
         study, engine, threshold, categories, args.measure, weights, groups
     )
     column = ACCESS_MEASURES[args.measure]
-    rows = table[(table["bydel_code"] != "0301") & (table["population"] > 0)]
+    rows = table[(table["zone_code"] != CITY_CODE) & (table["population"] > 0)]
     rows = rows[np.isfinite(rows[column].astype(float))]
     lorenz = lorenz_curve(rows[column].astype(float), rows["population"].astype(float))
     notes = [
@@ -123,7 +124,7 @@ def _cli_balance(args: argparse.Namespace) -> int:
             print(line, file=sys.stderr)
         text = summary.to_csv(index=False)
     else:
-        shown = table[["bydel", column, "n_services", "location_quotient"]].copy()
+        shown = table[["zone", column, "n_services", "location_quotient"]].copy()
         text = "\n".join(
             [
                 *notes,
@@ -214,8 +215,8 @@ def _percent(value: object) -> str:
 def _format_suggestion(suggestion: Suggestion, fmt: str, user_data: bool = False) -> str:
     result, explanation = suggestion.result, suggestion.explanation
     count_cols = ["weight", "covered_before", "newly_covered", "covered_after"]
-    by_bydel = _protect(
-        explanation.by_bydel,
+    by_zone = _protect(
+        explanation.by_zone,
         count_cols,
         user_data,
         derived={
@@ -225,7 +226,7 @@ def _format_suggestion(suggestion: Suggestion, fmt: str, user_data: bool = False
     )
     sites = _protect(explanation.sites, ["new_weight", "alone_weight"], user_data)
     if user_data:
-        sites = sites.drop(columns=["gaining_bydeler"])
+        sites = sites.drop(columns=["gaining_zones"])
     solver = {k: v for k, v in result.solver.items() if not isinstance(v, np.ndarray)}
     if user_data:  # objective values are user counts; shown only through the protected tables
         solver = {
@@ -246,7 +247,7 @@ def _format_suggestion(suggestion: Suggestion, fmt: str, user_data: bool = False
             "solver": solver,
             "notes": suggestion.notes,
             "sites": json.loads(sites.to_json(orient="records", force_ascii=False)),
-            "by_bydel": json.loads(by_bydel.to_json(orient="records", force_ascii=False)),
+            "by_zone": json.loads(by_zone.to_json(orient="records", force_ascii=False)),
             "balance": json.loads(explanation.balance.to_json(orient="records", force_ascii=False)),
         }
         return json.dumps(payload, ensure_ascii=False, indent=2, default=str)
@@ -265,9 +266,9 @@ def _format_suggestion(suggestion: Suggestion, fmt: str, user_data: bool = False
             if k in {"status", "objective", "bound", "gap", "time_s", "n_rows_reduced", "min_share"}
         )
     )
-    lines += ["", "Per bydel:"]
-    shown = by_bydel[["bydel", "weight", "newly_covered", "share_before", "share_after"]].copy()
-    shown.columns = ["Bydel", "Vekt", "Nye innen", "Andel før", "Andel etter"]
+    lines += ["", "Per sone:"]
+    shown = by_zone[["zone", "weight", "newly_covered", "share_before", "share_after"]].copy()
+    shown.columns = ["Sone", "Vekt", "Nye innen", "Andel før", "Andel etter"]
     for column in ("Andel før", "Andel etter"):
         shown[column] = [_percent(v) for v in shown[column]]
     if not user_data:

@@ -27,6 +27,8 @@ __all__ = [
     "DEFAULT_VERSION",
     "BoundaryVersion",
     "assign_bydel",
+    "assign_code",
+    "assign_zone",
     "load_bydeler",
     "load_delbydeler",
     "register_boundary_file",
@@ -177,15 +179,28 @@ def assign_bydel(points: gpd.GeoSeries | gpd.GeoDataFrame, bydeler: gpd.GeoDataF
 
     Points on a shared boundary go to the bydel with the lower code, so each point is counted once.
     """
+    return assign_code(points, bydeler, "bydel_code")
+
+
+def assign_zone(points: gpd.GeoSeries | gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> pd.Series:
+    """Return the zone code (``zone_code`` of ``zones``) each point lies in, as :func:`assign_bydel`."""
+    return assign_code(points, zones, "zone_code")
+
+
+def assign_code(
+    points: gpd.GeoSeries | gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, column: str
+) -> pd.Series:
+    """The ``column`` value of the polygon each point lies in; the lower code on a shared edge."""
+    bydeler = polygons
     geoms = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
     geoms = geoms.to_crs(bydeler.crs) if geoms.crs != bydeler.crs else geoms
     result = np.full(len(geoms), None, dtype=object)
     valid = ~(geoms.is_empty | geoms.isna()).to_numpy()
     if valid.any():
         idx_pt, idx_poly = bydeler.sindex.query(geoms.values[valid], predicate="intersects")
-        codes = bydeler["bydel_code"].to_numpy()
+        codes = bydeler[column].astype(str).to_numpy()
         positions = np.flatnonzero(valid)
         # Sorting by code descending then assigning keeps the lowest code on ties.
         order = np.argsort(codes[idx_poly])[::-1]
         result[positions[idx_pt[order]]] = codes[idx_poly[order]]
-    return pd.Series(result, index=geoms.index, name="bydel_code", dtype=object)
+    return pd.Series(result, index=geoms.index, name=column, dtype=object)

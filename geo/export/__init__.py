@@ -29,10 +29,12 @@ from geo.export.tables import (
     BYDEL_TABLE_COLUMNS,
     CANDIDATE_METRICS,
     TABLE_FORMATS,
+    UNPLACED_COLUMNS,
     about_rows,
     candidate_comparison,
     comparison_table,
     export_table,
+    unplaced_services,
     write_csv,
     write_xlsx,
 )
@@ -44,6 +46,7 @@ __all__ = [
     "MAP_KINDS",
     "MIME_TYPES",
     "TABLE_FORMATS",
+    "UNPLACED_COLUMNS",
     "about_rows",
     "build_map",
     "candidate_comparison",
@@ -59,6 +62,7 @@ __all__ = [
     "report_bytes",
     "report_pages",
     "table_bytes",
+    "unplaced_services",
     "write_csv",
     "write_xlsx",
 ]

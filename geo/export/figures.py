@@ -45,17 +45,17 @@ def build_map(
     if kind not in MAP_KINDS:
         raise ValueError(f"Ukjent karttype «{kind}». Gyldige: {', '.join(MAP_KINDS)}.")
     if kind == "overview":
-        return overview_map(study.bydeler, study.services, categories=categories, options=options)
+        return overview_map(study.zones, study.services, categories=categories, options=options)
     if kind == "choropleth":
         if table is None:
             raise ValueError("Et temakart trenger en dekningstabell.")
-        return choropleth_map(study.bydeler, table, metric, options=options)
+        return choropleth_map(study.zones, table, metric, options=options)
     if table is None or scenario is None or candidates is None or len(candidates) == 0:
         raise ValueError(
             "Et kandidatkart trenger kandidatsteder (f.eks. --candidates data/candidates_example.csv)."
         )
     return candidate_map(
-        study.bydeler, study.services, candidates, table, scenario, metric, options=options
+        study.zones, study.services, candidates, table, scenario, metric, options=options
     )
 
 

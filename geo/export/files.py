@@ -55,7 +55,7 @@ def html_map(
     """
     return coverage_map(
         MapLayers(
-            study.bydeler,
+            study.zones,
             table=table,
             metric=metric if table is not None else None,
             services=study.services,

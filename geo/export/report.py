@@ -167,7 +167,7 @@ def _cell_text(metric: str, value: Any, signed: bool = False) -> str:
         return value
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "–"
-    if metric in ("bydel_code", "bydel"):
+    if metric in ("zone_code", "zone"):
         return str(value)
     if isinstance(value, (int, float, np.number)) and metric_kind(metric) == "share":
         return format_number(100 * float(value), 1) + " %"
@@ -184,7 +184,7 @@ def _basis_lines(table: pd.DataFrame) -> list[str]:
     """One line per zone: how its distances were measured (the share the network reaches)."""
     lines = []
     for zone, basis, share in zip(
-        table["bydel"], table["distance_basis"], table["network_share"], strict=True
+        table["zone"], table["distance_basis"], table["network_share"], strict=True
     ):
         reach = f" (gangnettet når {_cell_text('network_share', share)})"
         lines.append(f"{zone}: {basis}{reach if 'bare' not in str(basis) else ''}")
@@ -216,9 +216,9 @@ def report_pages(
 ) -> list[Figure]:
     """The report's pages as figures (A4 portrait; the candidate map landscape)."""
     threshold = float(table.attrs.get("threshold_m", settings.DEFAULT_THRESHOLD_M))
-    city = table[table["bydel_code"] == CITY_CODE].iloc[0]
+    city = table[table["zone_code"] == CITY_CODE].iloc[0]
     protected = protect_coverage_table(table)
-    shown_city = protected[protected["bydel_code"] == CITY_CODE].iloc[0]
+    shown_city = protected[protected["zone_code"] == CITY_CODE].iloc[0]
     key_numbers = [
         f"{metric_label(m, threshold)}: {_cell_text(m, shown_city[m])}"
         for m in (
@@ -230,7 +230,7 @@ def report_pages(
         )
     ]
     if scenario is not None:
-        new_city = scenario[scenario["bydel_code"] == CITY_CODE].iloc[0]
+        new_city = scenario[scenario["zone_code"] == CITY_CODE].iloc[0]
         key_numbers.append(
             f"Med {len(candidates) if candidates is not None else ''} kandidatsteder: "
             f"{metric_label('share_within_threshold', threshold)} {_cell_text('share_within_threshold', new_city['share_within_threshold'])} "
@@ -292,7 +292,7 @@ def report_pages(
     pages.append(
         _table_page(
             "Sammenligning av bydelene",
-            comparison.drop(columns=["Bydelsnummer"]),
+            comparison.drop(columns=comparison.columns[0]),
             [*settings_lines(table), SUPPRESSION_NOTE],
         )
     )
@@ -313,7 +313,7 @@ def report_pages(
         pages.append(
             _table_page(
                 "Kandidatsteder: endring per bydel",
-                cand.drop(columns=["Bydelsnummer"]),
+                cand.drop(columns=cand.columns[0]),
                 ["«Endring» = med kandidater − i dag; endring i andeler er i prosentpoeng (pp)."],
             )
         )

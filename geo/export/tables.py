@@ -15,7 +15,15 @@ from geo import settings
 from geo.analysis.privacy import SUPPRESSION_NOTE, protect_coverage_table
 from geo.analysis.provenance import settings_lines
 from geo.data.datasets import DATASETS
-from geo.labels import CATEGORIES, FORMATS, METRIC_HELP, TABLE_METRICS, metric_kind, metric_label
+from geo.labels import (
+    CATEGORIES,
+    FORMATS,
+    METRIC_HELP,
+    TABLE_METRICS,
+    metric_kind,
+    metric_label,
+    zone_words,
+)
 from geo.maps.compose import table_sources
 from geo.names import CITY_NAME
 from geo.style import INK
@@ -24,6 +32,7 @@ __all__ = [
     "BYDEL_TABLE_COLUMNS",
     "CANDIDATE_METRICS",
     "TABLE_FORMATS",
+    "UNPLACED_COLUMNS",
     "about_rows",
     "candidate_comparison",
     "comparison_table",
@@ -37,7 +46,7 @@ __all__ = [
 TABLE_FORMATS = ("xlsx", "csv")
 
 
-BYDEL_TABLE_COLUMNS = ["bydel_code", "bydel", *TABLE_METRICS]
+BYDEL_TABLE_COLUMNS = ["zone_code", "zone", *TABLE_METRICS]
 """Columns of the bydel comparison, in order (the metrics of :data:`geo.labels.TABLE_METRICS`)."""
 
 CANDIDATE_METRICS = [
@@ -53,6 +62,13 @@ def _number_format(metric: str) -> str:
     return FORMATS["excel"][metric_kind(metric)]
 
 
+def _zone_headers(table: pd.DataFrame) -> dict[str, str]:
+    """«Bydelsnummer»/«Bydel», «Delbydelsnummer»/«Delbydel» or «Sonenummer»/«Sone»."""
+    one, _ = zone_words(table.attrs.get("zone_noun"))
+    joint = "s" if one.endswith("l") else ""  # «bydelsnummer», but «sonenummer»
+    return {"zone_code": f"{one.capitalize()}{joint}nummer", "zone": one.capitalize()}
+
+
 def comparison_table(table: pd.DataFrame) -> pd.DataFrame:
     """The bydel comparison for export: chosen columns, bokmål headers, small counts protected.
 
@@ -64,11 +80,11 @@ def comparison_table(table: pd.DataFrame) -> pd.DataFrame:
     out = protected[columns].copy()
     basis = table.attrs.get("weight_basis")
     headers = {c: metric_label(c, threshold, basis) for c in columns}
-    headers.update({"bydel_code": "Bydelsnummer", "bydel": "Bydel"})
+    headers.update(_zone_headers(table))
     out = out.rename(columns=headers)
     out.attrs = dict(table.attrs)
     out.attrs["formats"] = {
-        headers[c]: _number_format(c) for c in columns if c not in ("bydel_code", "bydel")
+        headers[c]: _number_format(c) for c in columns if c not in ("zone_code", "zone")
     }
     out.attrs["metrics"] = {headers[c]: c for c in columns}
     out.attrs["suppressed"] = protected.attrs.get("suppressed")
@@ -85,7 +101,7 @@ def candidate_comparison(
     threshold = float(baseline.attrs.get("threshold_m", settings.DEFAULT_THRESHOLD_M))
     base = protect_coverage_table(baseline)
     new = protect_coverage_table(scenario)
-    out = base[["bydel_code", "bydel"]].copy()
+    out = base[["zone_code", "zone"]].copy()
     formats: dict[str, str] = {}
     metric_of: dict[str, str] = {}
     for metric in metrics:
@@ -102,7 +118,7 @@ def candidate_comparison(
         for col in cols:
             formats[col] = _number_format(metric)
             metric_of[col] = metric
-    out = out.rename(columns={"bydel_code": "Bydelsnummer", "bydel": "Bydel"})
+    out = out.rename(columns=_zone_headers(baseline))
     out.attrs = dict(baseline.attrs)
     out.attrs["formats"] = formats
     out.attrs["metrics"] = metric_of

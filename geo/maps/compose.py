@@ -26,6 +26,7 @@ from geo.labels import (
     format_metric,
     format_number,
     metric_label,
+    zone_words,
 )
 from geo.maps.layers import (
     area_outline,
@@ -33,10 +34,10 @@ from geo.maps.layers import (
     classify,
     displaced_entry,
     draw_background,
-    draw_bydeler,
     draw_candidates,
     draw_inset,
     draw_services,
+    draw_zones,
     label_points,
     luminance,
     outline_effect,
@@ -66,7 +67,7 @@ __all__ = [
 
 
 def overview_map(
-    bydeler: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
     services: gpd.GeoDataFrame,
     categories: Sequence[str] | None = None,
     inset: bool = True,
@@ -78,19 +79,19 @@ def overview_map(
     orientation = options.orientation or "landscape"
     text = options.text(
         "Lavterskeltilbud i Oslo etter kategori",
-        f"{len(shown)} tilbud med kjent plassering · {len(bydeler)} bydeler",
+        f"{len(shown)} tilbud med kjent plassering · {len(zones)} {zone_words(zones.attrs.get('noun'))[1]}",
         sources=["bydeler_pbe2013", "services"],
-        boundary_version=bydeler.attrs.get("boundary_version", "pbe2013"),
+        boundary_version=zones.attrs.get("boundary_version", "pbe2013"),
     )
     text.notes = [*text.notes, *unplaced_note(services, categories)]
     with mpl.rc_context(RC_PARAMS):
         layout = new_layout(paper, orientation, 1, inset)
         ax = layout.maps[0]
-        limits = fit_extent(ax, bydeler.total_bounds)
+        limits = fit_extent(ax, zones.total_bounds)
         tiles = draw_background(ax, background)
         text.notes += tile_note(background, tiles)
-        boundary = draw_bydeler(
-            ax, bydeler, "none" if tiles else OSLO_PALETTE["beige"], font_size=layout.pt(6.5)
+        boundary = draw_zones(
+            ax, zones, "none" if tiles else OSLO_PALETTE["beige"], font_size=layout.pt(6.5)
         )
         entries = draw_services(ax, shown, marker_size=layout.pt(6.5))
         apply_limits(ax, limits)
@@ -100,9 +101,9 @@ def overview_map(
         def _draw_centre(inset_ax: Axes) -> None:
             x0, x1 = inset_ax.get_xlim()
             y0, y1 = inset_ax.get_ylim()
-            draw_bydeler(
+            draw_zones(
                 inset_ax,
-                bydeler,
+                zones,
                 OSLO_PALETTE["beige"],
                 font_size=layout.pt(7),
                 clip_box=(x0, y0, x1, y1),
@@ -127,7 +128,7 @@ def overview_map(
 
 
 def choropleth_map(
-    bydeler: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
     table: pd.DataFrame,
     metric: str,
     services: gpd.GeoDataFrame | None = None,
@@ -145,13 +146,13 @@ def choropleth_map(
             + ", ".join(c for c in table.columns if c in METRIC_LABELS)
         )
     label = metric_label(metric, table.attrs.get("threshold_m"), table.attrs.get("weight_basis"))
-    rows = table[table["bydel_code"] != CITY_CODE].set_index("bydel_code")
-    values = bydeler["bydel_code"].map(rows[metric]).to_numpy(dtype=float)
+    rows = table[table["zone_code"] != CITY_CODE].set_index("zone_code")
+    values = zones["zone_code"].map(rows[metric]).to_numpy(dtype=float)
     protected = table.attrs.get("weight_basis") == "brukerdata" and (
         metric in USER_COUNT_COLUMNS or metric in USER_DERIVED_COLUMNS
     )
     shown_table = protect_coverage_table(table) if protected else table
-    shown_rows = shown_table[shown_table["bydel_code"] != CITY_CODE].set_index("bydel_code")
+    shown_rows = shown_table[shown_table["zone_code"] != CITY_CODE].set_index("zone_code")
     paper, background, method = options.paper, options.background, options.method
     orientation = options.orientation or "portrait"
     classes = classify(values, metric, method, options.k)
@@ -169,17 +170,17 @@ def choropleth_map(
     with mpl.rc_context(RC_PARAMS):
         layout = new_layout(paper, orientation, 1, False)
         ax = layout.maps[0]
-        limits = fit_extent(ax, bydeler.total_bounds)
+        limits = fit_extent(ax, zones.total_bounds)
         tiles = draw_background(ax, background)
         text.notes = [*text.notes, *tile_note(background, tiles)]
         facecolors = [colors[c] if c >= 0 else (0.85, 0.85, 0.85) for c in classes.index]
         label_colors = [
             "white" if c >= 0 and luminance(colors[c]) < 0.45 else INK for c in classes.index
         ]
-        draw_bydeler(ax, bydeler, facecolors, labels=False)
-        points = label_points(bydeler.geometry)
+        draw_zones(ax, zones, facecolors, labels=False)
+        points = label_points(zones.geometry)
         for k_row, (code, name, point) in enumerate(
-            zip(bydeler["bydel_code"], bydeler["bydel"], points, strict=True)
+            zip(zones["zone_code"], zones["zone"], points, strict=True)
         ):
             value = shown_rows[metric].get(code, np.nan) if code in shown_rows.index else np.nan
             value_text = value if isinstance(value, str) else format_metric(metric, float(value))
@@ -215,7 +216,7 @@ def choropleth_map(
             class_entries.append(
                 (Patch(facecolor=(0.85, 0.85, 0.85), edgecolor=INK, linewidth=0.6), "Ingen verdi")
             )
-        city = shown_table.loc[shown_table["bydel_code"] == CITY_CODE, metric]
+        city = shown_table.loc[shown_table["zone_code"] == CITY_CODE, metric]
         heading = label + (
             ""
             if direction is None
@@ -252,7 +253,7 @@ def choropleth_map(
 
 
 def candidate_map(
-    bydeler: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
     services: gpd.GeoDataFrame,
     candidates: gpd.GeoDataFrame,
     baseline: pd.DataFrame,
@@ -273,7 +274,7 @@ def candidate_map(
     cand = located(candidates, None)
     label = metric_label(metric, threshold)
     both = pd.concat([baseline, scenario])
-    both = both[both["bydel_code"] != CITY_CODE]
+    both = both[both["zone_code"] != CITY_CODE]
     classes = classify(both[metric].to_numpy(dtype=float), metric)
     colors = classes.colors()
     if service_areas is None:
@@ -285,7 +286,7 @@ def candidate_map(
         area_kind = "gangavstand"
 
     def city_value(table: pd.DataFrame) -> str:
-        value = table.loc[table["bydel_code"] == CITY_CODE, metric]
+        value = table.loc[table["zone_code"] == CITY_CODE, metric]
         return format_metric(metric, float(value.iloc[0])) if len(value) else "–"
 
     fictitious = "coord_quality" in cand.columns and (cand["coord_quality"] == "fiktiv").any()
@@ -311,18 +312,18 @@ def candidate_map(
         layout = new_layout(
             paper, orientation, 2, False, side_fraction=0.24 if orientation == "landscape" else 0.2
         )
-        bounds = bydeler.total_bounds
+        bounds = zones.total_bounds
         for ax, table, heading, with_candidates in (
             (layout.maps[0], baseline, "I dag", False),
             (layout.maps[1], scenario, "Med kandidater", True),
         ):
             limits = fit_extent(ax, bounds, 0.02)
-            rows = table[table["bydel_code"] != CITY_CODE].set_index("bydel_code")
-            values = bydeler["bydel_code"].map(rows[metric]).to_numpy(dtype=float)
+            rows = table[table["zone_code"] != CITY_CODE].set_index("zone_code")
+            values = zones["zone_code"].map(rows[metric]).to_numpy(dtype=float)
             index = classify(values, metric, bins=classes.bins).index
-            draw_bydeler(
+            draw_zones(
                 ax,
-                bydeler,
+                zones,
                 [colors[c] if c >= 0 else (0.85, 0.85, 0.85) for c in index],
                 labels=False,
             )

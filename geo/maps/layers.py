@@ -31,10 +31,10 @@ __all__ = [
     "displaced_entry",
     "displaced_xy",
     "draw_background",
-    "draw_bydeler",
     "draw_candidates",
     "draw_inset",
     "draw_services",
+    "draw_zones",
     "label_points",
     "luminance",
     "outline_effect",
@@ -73,9 +73,9 @@ def label_points(geometries: gpd.GeoSeries, tolerance: float = 20.0) -> list[Any
     return points
 
 
-def draw_bydeler(
+def draw_zones(
     ax: Axes,
-    bydeler: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
     facecolor: Any = OSLO_PALETTE["beige"],
     labels: bool = True,
     font_size: float = 6.5,
@@ -83,15 +83,15 @@ def draw_bydeler(
     clip_box: Sequence[float] | None = None,
 ) -> Line2D:
     """Bydel polygons with boundaries and (optionally) names; returns the legend handle."""
-    bydeler.plot(ax=ax, color=facecolor, edgecolor=INK, linewidth=0.6, zorder=1)
+    zones.plot(ax=ax, color=facecolor, edgecolor=INK, linewidth=0.6, zorder=1)
     ax.set_xlabel("")
     ax.set_ylabel("")
     if labels:
-        geometries = bydeler.geometry
+        geometries = zones.geometry
         if clip_box is not None:
             geometries = geometries.intersection(shapely.box(*clip_box))
         points = label_points(geometries)
-        for k, (name, point) in enumerate(zip(bydeler["bydel"], points, strict=True)):
+        for k, (name, point) in enumerate(zip(zones["zone"], points, strict=True)):
             if point is None or point.is_empty:
                 continue
             color = label_colors[k] if label_colors else INK

@@ -35,7 +35,14 @@ from geo import settings
 from geo.analysis.privacy import USER_COUNT_COLUMNS, USER_DERIVED_COLUMNS, protect_coverage_table
 from geo.data.services import located
 from geo.geom import to_analysis_crs
-from geo.labels import CATEGORIES, HIGHER_IS_BETTER, METRIC_LABELS, format_metric, metric_label
+from geo.labels import (
+    CATEGORIES,
+    HIGHER_IS_BETTER,
+    METRIC_LABELS,
+    format_metric,
+    metric_label,
+    zone_words,
+)
 from geo.maps._leaflet import (
     ALWAYS_CLUSTERED,
     CLUSTER_THRESHOLD,
@@ -91,9 +98,9 @@ PLAIN_BACKGROUND = "#e8eaed"
 """Map background without tiles: light grey, so the filled bydeler stand out."""
 
 
-def _bydel_layer(
+def _zone_layer(
     m: folium.Map,
-    bydeler: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
     table: pd.DataFrame | None,
     metric: str | None,
     tiles: str,
@@ -101,8 +108,9 @@ def _bydel_layer(
     k: int,
     simplify_m: float,
 ) -> str | None:
-    """Bydel polygons (choropleth of ``metric`` when given); returns the legend HTML or None."""
-    frame = bydeler[["bydel_code", "bydel", bydeler.geometry.name]].copy()
+    """Zone polygons (choropleth of ``metric`` when given); returns the legend HTML or None."""
+    frame = zones[["zone_code", "zone", zones.geometry.name]].copy()
+    one, many = zone_words(zones.attrs.get("noun"))
     legend = None
     if metric is not None:
         if table is None:
@@ -115,8 +123,8 @@ def _bydel_layer(
         label = metric_label(
             metric, table.attrs.get("threshold_m"), table.attrs.get("weight_basis")
         )
-        rows = table[table["bydel_code"] != CITY_CODE].set_index("bydel_code")
-        values = frame["bydel_code"].map(rows[metric]).to_numpy(dtype=float)
+        rows = table[table["zone_code"] != CITY_CODE].set_index("zone_code")
+        values = frame["zone_code"].map(rows[metric]).to_numpy(dtype=float)
         protected = table.attrs.get("weight_basis") == "brukerdata" and (
             metric in USER_COUNT_COLUMNS or metric in USER_DERIVED_COLUMNS
         )
@@ -125,25 +133,25 @@ def _bydel_layer(
             # never a bydel's exact small count: rounded class bounds, "<5"/":" in tooltips
             classes = protected_classes(values, metric, classes)
             shown = protect_coverage_table(table)
-            shown_rows = shown[shown["bydel_code"] != CITY_CODE].set_index("bydel_code")
-            raw = frame["bydel_code"].map(shown_rows[metric])
+            shown_rows = shown[shown["zone_code"] != CITY_CODE].set_index("zone_code")
+            raw = frame["zone_code"].map(shown_rows[metric])
         else:
-            raw = frame["bydel_code"].map(rows[metric])
+            raw = frame["zone_code"].map(rows[metric])
         colours = [to_hex(c) for c in classes.colors()]
         frame["_fill"] = [colours[c] if c >= 0 else NO_DATA_COLOUR for c in classes.index]
         frame["verdi"] = [v if isinstance(v, str) else format_metric(metric, float(v)) for v in raw]
         tooltip = folium.GeoJsonTooltip(
-            ["bydel", "verdi"], aliases=["Bydel", label], sticky=True, labels=True
+            ["zone", "verdi"], aliases=[one.capitalize(), label], sticky=True, labels=True
         )
         legend = _choropleth_legend(label, classes, colours, HIGHER_IS_BETTER.get(metric))
-        layer_name = f"Bydeler: {label}"
+        layer_name = f"{many.capitalize()}: {label}"
         fill_opacity = 0.85 if tiles == "none" else 0.6
     else:
         frame["_fill"] = OSLO_PALETTE["beige"]
-        tooltip = folium.GeoJsonTooltip(["bydel"], aliases=["Bydel"], sticky=True)
-        layer_name = "Bydeler"
+        tooltip = folium.GeoJsonTooltip(["zone"], aliases=[one.capitalize()], sticky=True)
+        layer_name = many.capitalize()
         fill_opacity = 0.9 if tiles == "none" else 0.12
-    columns = [c for c in ("bydel_code", "bydel", "verdi", "_fill") if c in frame.columns]
+    columns = [c for c in ("zone_code", "zone", "verdi", "_fill") if c in frame.columns]
     data = geojson(frame, columns, simplify_m, coverage=True)
     folium.GeoJson(
         data,
@@ -405,15 +413,16 @@ def _category_legend(
 
 @dataclass(frozen=True)
 class MapLayers:
-    """What the interactive map shows (everything but the bydeler is optional).
+    """What the interactive map shows (everything but the zones is optional).
 
     Attributes
     ----------
-    bydeler
-        Bydel polygons (:func:`geo.data.boundaries.load_bydeler`; ``bydel_code``, ``bydel``).
+    zones
+        Zone polygons (:attr:`geo.data.study.Study.zones`; ``zone_code``, ``zone``; ``attrs``
+        ``noun`` names them: bydeler, delbydeler, soner).
     table, metric
-        A per-bydel table (:func:`geo.analysis.metrics.coverage_table`) and the column that colours
-        the bydeler (light → dark blue, classes as in the print maps). The ``Hele byen`` row is not
+        A per-zone table (:func:`geo.analysis.metrics.coverage_table`) and the column that colours
+        the zones (light → dark blue, classes as in the print maps). The ``Hele byen`` row is not
         drawn; counts from user data are protected as in every export (:mod:`geo.analysis.privacy`).
     services
         Service registry; rows without a location are counted in the legend, not drawn.
@@ -430,7 +439,7 @@ class MapLayers:
 
     """
 
-    bydeler: gpd.GeoDataFrame
+    zones: gpd.GeoDataFrame
     table: pd.DataFrame | None = None
     metric: str | None = None
     services: gpd.GeoDataFrame | None = None
@@ -492,7 +501,7 @@ def coverage_map(layers: MapLayers, options: MapOptions = MapOptions()) -> foliu
         Fitted to the bydeler; with a layer control and legends (bokmål).
 
     """
-    bydeler, table, metric, services = layers.bydeler, layers.table, layers.metric, layers.services
+    zones, table, metric, services = layers.zones, layers.table, layers.metric, layers.services
     candidates, delbydeler, categories = layers.candidates, layers.delbydeler, layers.categories
     service_areas, user_points = layers.service_areas, layers.user_points
     tiles, method, k, simplify_m = options.tiles, options.method, options.k, options.simplify_m
@@ -508,7 +517,7 @@ def coverage_map(layers: MapLayers, options: MapOptions = MapOptions()) -> foliu
     # on the map itself (folium passes min_zoom/max_zoom only to a tile layer);
     # Leaflet.markercluster needs the map's maxZoom
     zoom_limits: dict[str, Any] = {"minZoom": 8, "maxZoom": 19}
-    shapes = to_analysis_crs(bydeler).to_crs(settings.DISPLAY_CRS)
+    shapes = to_analysis_crs(zones).to_crs(settings.DISPLAY_CRS)
     minx, miny, maxx, maxy = shapes.total_bounds
     m = folium.Map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
@@ -531,7 +540,7 @@ def coverage_map(layers: MapLayers, options: MapOptions = MapOptions()) -> foliu
     slugs = list(CATEGORIES)
     MapStyle(map_css(slugs), None if tiles != "none" else PLAIN_BACKGROUND).add_to(m)
 
-    legend = _bydel_layer(m, bydeler, table, metric, tiles, method, k, simplify_m)
+    legend = _zone_layer(m, zones, table, metric, tiles, method, k, simplify_m)
     has_areas = service_areas is not None and _area_layer(m, service_areas, simplify_m)
     if delbydeler is not None and len(delbydeler):
         folium.GeoJson(

@@ -328,6 +328,6 @@ def study_engine(
     if not isinstance(engine, NetworkEngine):
         return study, engine
     weights = study.demand["weight"].to_numpy(dtype=float)
-    mixed = MixedEngine(engine, weights, study.demand["bydel_code"].to_numpy(), policy)
+    mixed = MixedEngine(engine, weights, study.demand["zone_code"].to_numpy(), policy)
     mixed.note = f"{mixed.note} Ganghastighet {format_speed(speed_kmh)} km/t."
     return study, mixed

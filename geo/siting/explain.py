@@ -29,10 +29,10 @@ class SuggestionExplanation:
     ----------
     sites
         One row per suggested site, in the order chosen: ``candidate_id``, ``x``, ``y``,
-        ``bydel_code``, ``bydel``, ``new_weight`` (newly within reach, counted in the order chosen
+        ``zone_code``, ``zone``, ``new_weight`` (newly within reach, counted in the order chosen
         so the rows add up to the total), ``alone_weight`` (if this site were the only new one),
-        ``gaining_bydeler`` (text), ``nearest_existing``, ``nearest_existing_m`` (straight line).
-    by_bydel
+        ``gaining_zones`` (text), ``nearest_existing``, ``nearest_existing_m`` (straight line).
+    by_zone
         :attr:`SitingResult.by_group`.
     balance
         ``metric``, ``label``, ``before``, ``after``, ``change``, ``help``.
@@ -42,7 +42,7 @@ class SuggestionExplanation:
     """
 
     sites: pd.DataFrame
-    by_bydel: pd.DataFrame
+    by_zone: pd.DataFrame
     balance: pd.DataFrame
     lines: list[str]
 
@@ -50,9 +50,9 @@ class SuggestionExplanation:
 def _balance_table(
     model: CoverageModel, by_group: pd.DataFrame, share_col: str, services: pd.Series
 ) -> pd.DataFrame:
-    table = by_group[["bydel_code", "weight"]].rename(columns={"weight": "population"}).copy()
+    table = by_group[["zone_code", "weight"]].rename(columns={"weight": "population"}).copy()
     table["share"] = by_group[share_col].fillna(0.0).to_numpy()
-    table["n_services"] = table["bydel_code"].map(services).fillna(0).to_numpy()
+    table["n_services"] = table["zone_code"].map(services).fillna(0).to_numpy()
     return table
 
 
@@ -77,6 +77,7 @@ def explain_suggestion(
 
     """
     idx = result.chosen_index
+    names = {**BYDEL_CODES, **model.group_names}
     by_column = sp.csc_array(model.coverage)
     open_rows = ~model.already_covered
     sites = []
@@ -105,12 +106,12 @@ def explain_suggestion(
                 "candidate_id": model.candidate_ids[j],
                 "x": float(xy[0]),
                 "y": float(xy[1]),
-                "bydel_code": code,
-                "bydel": BYDEL_CODES.get(code, code) if code is not None else None,
+                "zone_code": code,
+                "zone": names.get(code, code) if code is not None else None,
                 "new_weight": float(model.weights[new].sum()),
                 "alone_weight": float(model.weights[alone].sum()),
-                "gaining_bydeler": ", ".join(
-                    f"{BYDEL_CODES.get(str(c), str(c))}: {format_count(v)}"
+                "gaining_zones": ", ".join(
+                    f"{names.get(str(c), str(c))}: {format_count(v)}"
                     for c, v in gain_by.items()
                     if v > 0
                 ),
@@ -142,7 +143,7 @@ def explain_suggestion(
         "av hele byen)."
     ]
     for row in sites:
-        where = f" i {row['bydel']}" if row["bydel"] else ""
+        where = f" i {row['zone']}" if row["zone"] else ""
         dist = (
             f"; {format_count(row['nearest_existing_m'])} m i luftlinje fra {row['nearest_existing']}"
             if np.isfinite(row["nearest_existing_m"])
@@ -150,7 +151,7 @@ def explain_suggestion(
         )
         lines.append(
             f"• {row['candidate_id']}{where}: +{format_count(row['new_weight'])} {weight_label}"
-            + (f" ({row['gaining_bydeler']})" if row["gaining_bydeler"] else "")
+            + (f" ({row['gaining_zones']})" if row["gaining_zones"] else "")
             + dist
         )
     gini = balance_frame.set_index("metric").loc["gini"]

@@ -52,6 +52,9 @@ __all__ = [
     "SitingResult",
 ]
 
+_GROUP = "zone_code"
+"""Demand, candidate and service column that says which zone (group) a row belongs to."""
+
 
 METHODS = ("enumerate", "greedy", "exact", "maximin")
 
@@ -143,6 +146,7 @@ class SiteContext:
     existing_xy: np.ndarray | None = None
     existing_groups: Sequence[Any] | None = None
     existing_names: Sequence[str] | None = None
+    group_names: Mapping[str, str] | None = None
 
 
 class CoverageModel:
@@ -188,7 +192,7 @@ class CoverageModel:
     already_covered
         Demand points within the threshold of an existing service (n_demand,).
     groups
-        Bydel code of every demand point (n_demand,), for per-bydel tables and maximin.
+        Zone code of every demand point (n_demand,), for per-zone tables and maximin.
     candidate_ids
         One id per candidate; ``0..m-1`` by default.
     threshold_m
@@ -260,6 +264,7 @@ class CoverageModel:
             if sites.existing_names is None
             else list(sites.existing_names)
         )
+        self.group_names = dict(sites.group_names or {})
         self.distance_note = distance_note
 
     # ------------------------------------------------------------------ constructors
@@ -361,23 +366,26 @@ class CoverageModel:
             existing_xy = xy_of(existing)
             if len(existing_xy):
                 covered = np.asarray(engine.nearest(existing_xy), dtype=float) <= threshold_m
-            existing_groups = existing["bydel_code"].tolist() if "bydel_code" in existing else []
+            existing_groups = existing[_GROUP].tolist() if _GROUP in existing else []
             existing_names = existing["name"].astype(str).tolist() if "name" in existing else []
         return cls.from_cost_matrix(
             coverage,
             demand_gdf["weight"].to_numpy(dtype=float),
             threshold_m,
             already_covered=covered,
-            groups=demand_gdf["bydel_code"].to_numpy(dtype=object)
-            if "bydel_code" in demand_gdf
-            else None,
+            groups=demand_gdf[_GROUP].to_numpy(dtype=object) if _GROUP in demand_gdf else None,
             candidate_ids=ids,
             sites=SiteContext(
                 candidate_xy=cand_xy,
-                candidate_groups=cand["bydel_code"].tolist() if "bydel_code" in cand else None,
+                candidate_groups=cand[_GROUP].tolist() if _GROUP in cand else None,
                 existing_xy=existing_xy,
                 existing_groups=existing_groups or None,
                 existing_names=existing_names or None,
+                group_names=(
+                    dict(zip(demand_gdf[_GROUP], demand_gdf["zone"], strict=True))
+                    if {_GROUP, "zone"} <= set(demand_gdf.columns)
+                    else None
+                ),
             ),
             distance_note=getattr(engine, "note", ""),
         )
@@ -433,18 +441,19 @@ class CoverageModel:
         return float(self.weights[self.newly_covered(chosen_index)].sum())
 
     def by_group(self, chosen_index: Sequence[int] | np.ndarray) -> pd.DataFrame:
-        """Per-bydel weight, covered before, newly covered, covered after and the shares."""
+        """Per-zone weight, covered before, newly covered, covered after and the shares."""
         new = self.newly_covered(chosen_index)
         frame = pd.DataFrame(
             {
-                "bydel_code": self.groups,
+                "zone_code": self.groups,
                 "weight": self.weights,
                 "covered_before": np.where(self.already_covered, self.weights, 0.0),
                 "newly_covered": np.where(new, self.weights, 0.0),
             }
         )
-        out = frame.groupby("bydel_code", sort=True).sum().reset_index()
-        out.insert(1, "bydel", out["bydel_code"].map(lambda c: BYDEL_CODES.get(c, str(c))))
+        out = frame.groupby("zone_code", sort=True).sum().reset_index()
+        names = {**BYDEL_CODES, **self.group_names}
+        out.insert(1, "zone", out["zone_code"].map(lambda c: names.get(c, str(c))))
         out["covered_after"] = out["covered_before"] + out["newly_covered"]
         with np.errstate(divide="ignore", invalid="ignore"):
             out["share_before"] = out["covered_before"] / out["weight"]

@@ -13,7 +13,7 @@ import shapely
 from geo import settings
 from geo.data.groups import load_bydel_groups
 from geo.data.services import located
-from geo.data.study import Study, with_bydel
+from geo.data.study import Study, with_bydel, with_zone
 from geo.distance import DistanceEngine
 from geo.geom import to_analysis_crs
 from geo.names import BYDEL_CODES
@@ -80,12 +80,19 @@ class SiteRequest:
     balance_level: str = "bydel"
 
 
+def _in_zones(candidates: gpd.GeoDataFrame, study: Study) -> gpd.GeoDataFrame:
+    """The candidates inside the study's zones (its study area), with their ``zone_code``."""
+    placed = with_zone(candidates, study.zones)
+    return placed[placed["zone_code"].notna()].reset_index(drop=True)
+
+
 def _grid_candidates(
     study: Study, request: SiteRequest, exclusion: gpd.GeoDataFrame | None
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
     spacing = request.grid_m or 250.0
     codes = request.within_codes
     cand = grid_candidates(study.bydeler, spacing, codes, exclusion, request.exclusion_buffer_m)
+    cand = _in_zones(cand, study)
     where = f" i {', '.join(BYDEL_CODES.get(c, c) for c in codes)}" if codes else ""
     return cand, [
         f"Kandidater: rutenett med {spacing:g} m mellom punktene{where} ({len(cand)} punkter)."
@@ -104,6 +111,7 @@ def _file_candidates(
         cand = cand[cand["bydel_code"].isin(set(keep))]
     if exclusion is not None and len(exclusion):
         cand = exclude_zones(cand, exclusion, request.exclusion_buffer_m)
+    cand = _in_zones(cand, study)
     notes = [f"Kandidater: {len(cand)} steder fra fil."]
     fictitious = int((cand["coord_quality"] == "fiktiv").sum()) if "coord_quality" in cand else 0
     if fictitious:

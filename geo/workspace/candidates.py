@@ -11,7 +11,6 @@ import pandas as pd
 import shapely
 
 from geo import settings
-from geo.data.boundaries import assign_bydel
 
 __all__ = [
     "CANDIDATE_COLUMNS",
@@ -66,7 +65,7 @@ def add_candidate(
     candidates: gpd.GeoDataFrame,
     x: float,
     y: float,
-    bydeler: gpd.GeoDataFrame,
+    area: gpd.GeoDataFrame,
     name: str | None = None,
     category: str = "brukerrom",
     source: str = "klikk i kartet",
@@ -79,7 +78,8 @@ def add_candidate(
     Raises
     ------
     ValueError
-        With a bokmål message when the point is outside Oslo's bydeler, not finite, or when
+        With a bokmål message when the point is outside ``area`` (the zones of the analysis:
+        Oslo's bydeler, or a study area), not finite, or when
         :data:`MAX_CANDIDATES` is reached.
 
     """
@@ -90,10 +90,9 @@ def add_candidate(
             f"Det er allerede {MAX_CANDIDATES} kandidater; fjern noen før du legger til flere."
         )
     point = gpd.GeoSeries([shapely.Point(x, y)], crs=settings.ANALYSIS_CRS)
-    code = assign_bydel(point, bydeler).iloc[0]
-    if code is None:
+    if not _inside(point, area):
         raise ValueError(
-            f"Punktet (Ø {x:.0f}, N {y:.0f}) ligger utenfor Oslos bydeler "
+            f"Punktet (Ø {x:.0f}, N {y:.0f}) ligger utenfor Oslos bydeler eller studieområdet "
             "(Marka og fjorden hører ikke til noen bydel i grensesettet)."
         )
     new_id = _next_id(candidates)
@@ -130,7 +129,7 @@ def with_candidate_columns(candidates: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def candidates_from_sites(
     sites: gpd.GeoDataFrame,
     existing: gpd.GeoDataFrame,
-    bydeler: gpd.GeoDataFrame,
+    area: gpd.GeoDataFrame,
     category: str,
     source: str,
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
@@ -150,7 +149,7 @@ def candidates_from_sites(
         try:
             quality = str(row.get("coord_quality") or "brukeroppgitt")
             kind = str(row.get("category") or category)
-            out = add_candidate(out, geom.x, geom.y, bydeler, label, kind, source, quality)
+            out = add_candidate(out, geom.x, geom.y, area, label, kind, source, quality)
         except ValueError as exc:
             messages.append(f"Rad {position} ({label or 'uten navn'}): {exc}")
     return out, messages
@@ -170,13 +169,20 @@ def remove_candidates(candidates: gpd.GeoDataFrame, ids: Iterable[str]) -> gpd.G
 
 
 def move_candidate(
-    candidates: gpd.GeoDataFrame, cand_id: str, x: float, y: float, bydeler: gpd.GeoDataFrame
+    candidates: gpd.GeoDataFrame, cand_id: str, x: float, y: float, area: gpd.GeoDataFrame
 ) -> gpd.GeoDataFrame:
     """Return a copy with one candidate moved (must stay inside Oslo)."""
     point = gpd.GeoSeries([shapely.Point(x, y)], crs=settings.ANALYSIS_CRS)
-    if assign_bydel(point, bydeler).iloc[0] is None:
-        raise ValueError("Det nye punktet ligger utenfor Oslos bydeler.")
+    if not _inside(point, area):
+        raise ValueError("Det nye punktet ligger utenfor Oslos bydeler eller studieområdet.")
     out = candidates.copy()
     mask = (out["id"] == cand_id).to_numpy()
     out.loc[mask, "geometry"] = point.iloc[0]
     return gpd.GeoDataFrame(out, geometry="geometry", crs=settings.ANALYSIS_CRS)
+
+
+def _inside(point: gpd.GeoSeries, area: gpd.GeoDataFrame) -> bool:
+    """True when the point lies in (or on the edge of) one of the polygons of ``area``."""
+    polygons = area.to_crs(point.crs) if area.crs != point.crs else area
+    hits, _ = polygons.sindex.query(point.values, predicate="intersects")
+    return bool(len(hits))

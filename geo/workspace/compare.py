@@ -32,12 +32,12 @@ import pandas as pd
 
 from geo.analysis.provenance import study_provenance
 from geo.analysis.whatif import ScenarioResult, WhatIf
-from geo.data.boundaries import assign_bydel
+from geo.data.boundaries import assign_zone
 from geo.data.services import located
 from geo.data.study import Study
 from geo.distance import DistanceEngine
 from geo.geom import xy_of
-from geo.names import BYDEL_CODES, CITY_CODE
+from geo.names import CITY_CODE
 from geo.network.isochrones import service_areas
 from geo.workspace.settings import AnalysisSettings
 
@@ -68,7 +68,7 @@ def build_whatif(
         engine,
         demand,
         study.services,
-        study.bydeler,
+        study.zones,
         categories=list(analysis.categories),
         threshold_m=analysis.threshold_m,
         walk_speed_kmh=analysis.speed_kmh,
@@ -88,7 +88,7 @@ class CandidateComparison:
         ``share_after`` (whole city), ``median_before``, ``median_after`` (whole city, metres),
         ``gaining_bydeler`` (text), ``nearest_existing_m`` (straight line to the nearest site of
         the chosen categories).
-    gain_by_bydel
+    gain_by_zone
         Newly within the threshold per bydel (rows) and candidate (columns, by name).
     combined
         The scenario with all candidates added (its table is the "with candidates" table).
@@ -98,21 +98,21 @@ class CandidateComparison:
     """
 
     summary: pd.DataFrame
-    gain_by_bydel: pd.DataFrame
+    gain_by_zone: pd.DataFrame
     combined: ScenarioResult | None
     elapsed_s: float = 0.0
     results: dict[str, ScenarioResult] = field(default_factory=dict)
 
 
 def _city(table: pd.DataFrame, column: str) -> float:
-    row = table.loc[table["bydel_code"] == CITY_CODE, column]
+    row = table.loc[table["zone_code"] == CITY_CODE, column]
     return float(row.iloc[0]) if len(row) else float("nan")
 
 
 def _gaining(diff: pd.DataFrame) -> str:
-    rows = diff[(diff["bydel_code"] != CITY_CODE) & (diff["d_residents_within_threshold"] > 0.5)]
+    rows = diff[(diff["zone_code"] != CITY_CODE) & (diff["d_residents_within_threshold"] > 0.5)]
     rows = rows.sort_values("d_residents_within_threshold", ascending=False)
-    return ", ".join(rows["bydel"].astype(str)) or "ingen"
+    return ", ".join(rows["zone"].astype(str)) or "ingen"
 
 
 def compare_candidates(
@@ -148,33 +148,34 @@ def compare_candidates(
 
     start = time.perf_counter()
     base = whatif.baseline
-    codes = base["bydel_code"].tolist()
-    names = base["bydel"].tolist()
-    gain = pd.DataFrame({"bydel_code": codes, "bydel": names})
+    codes = base["zone_code"].tolist()
+    names = base["zone"].tolist()
+    gain = pd.DataFrame({"zone_code": codes, "zone": names})
+    zone_names = dict(zip(whatif.zones["zone_code"], whatif.zones["zone"], strict=True))
     rows: list[dict[str, Any]] = []
     results: dict[str, ScenarioResult] = {}
     xy = xy_of(candidates)
     site_xy = located(whatif.services, whatif.categories)
     existing = np.column_stack([site_xy.geometry.x, site_xy.geometry.y]) if len(site_xy) else None
-    bydel_of = assign_bydel(candidates, whatif.bydeler) if len(candidates) else pd.Series([])
+    zone_of = assign_zone(candidates, whatif.zones) if len(candidates) else pd.Series([])
     for i, (_, cand) in enumerate(candidates.iterrows()):
         result = _scenario(xy[i : i + 1])
         results[str(cand["id"])] = result
-        d = result.diff.set_index("bydel_code")["d_residents_within_threshold"]
-        gain[str(cand["name"])] = gain["bydel_code"].map(d).fillna(0.0).to_numpy()
+        d = result.diff.set_index("zone_code")["d_residents_within_threshold"]
+        gain[str(cand["name"])] = gain["zone_code"].map(d).fillna(0.0).to_numpy()
         nearest = float(np.min(np.hypot(*(existing - xy[i]).T))) if existing is not None else np.nan
-        code = bydel_of.iloc[i]
+        code = zone_of.iloc[i]
         rows.append(
             {
                 "id": cand["id"],
                 "name": cand["name"],
-                "bydel": BYDEL_CODES.get(code, code) if code else "",
+                "zone": zone_names.get(code, "") if code else "",
                 "new_within": _city(result.diff, "d_residents_within_threshold"),
                 "share_before": _city(base, "share_within_threshold"),
                 "share_after": _city(result.table, "share_within_threshold"),
                 "median_before": _city(base, "median_distance_m"),
                 "median_after": _city(result.table, "median_distance_m"),
-                "gaining_bydeler": _gaining(result.diff),
+                "gaining_zones": _gaining(result.diff),
                 "nearest_existing_m": nearest,
             }
         )
@@ -185,13 +186,13 @@ def compare_candidates(
             {
                 "id": "alle",
                 "name": "Alle sammen",
-                "bydel": "",
+                "zone": "",
                 "new_within": _city(combined.diff, "d_residents_within_threshold"),
                 "share_before": _city(base, "share_within_threshold"),
                 "share_after": _city(combined.table, "share_within_threshold"),
                 "median_before": _city(base, "median_distance_m"),
                 "median_after": _city(combined.table, "median_distance_m"),
-                "gaining_bydeler": _gaining(combined.diff),
+                "gaining_zones": _gaining(combined.diff),
                 "nearest_existing_m": np.nan,
             }
         )
@@ -202,13 +203,13 @@ def compare_candidates(
         columns=[
             "id",
             "name",
-            "bydel",
+            "zone",
             "new_within",
             "share_before",
             "share_after",
             "median_before",
             "median_after",
-            "gaining_bydeler",
+            "gaining_zones",
             "nearest_existing_m",
         ],
     )

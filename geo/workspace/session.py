@@ -26,7 +26,7 @@ import pandas as pd
 from geo import settings
 from geo.analysis.balance import current_balance
 from geo.analysis.whatif import ScenarioResult, WhatIf
-from geo.data.study import Study, with_bydel
+from geo.data.study import Study, with_bydel, with_zone
 from geo.distance import DistanceEngine
 from geo.geom import map_click_to_xy
 from geo.inputs.problems import LoadResult
@@ -60,7 +60,7 @@ def study_with_services(study: Study, extra: gpd.GeoDataFrame | None) -> Study:
     """The study with uploaded services added to the registry (the file's own rows untouched)."""
     if extra is None or not len(extra):
         return study
-    added = with_bydel(extra.to_crs(settings.ANALYSIS_CRS), study.bydeler)
+    added = with_zone(with_bydel(extra.to_crs(settings.ANALYSIS_CRS), study.bydeler), study.zones)
     services = pd.concat([study.services, added], ignore_index=True)
     return replace(study, services=gpd.GeoDataFrame(services, crs=settings.ANALYSIS_CRS))
 
