@@ -56,6 +56,7 @@ __all__ = [
     "safe_text",
     "short_text",
     "strip_controls",
+    "summary_labels",
     "zone_words",
 ]
 

@@ -470,6 +470,9 @@ def test_analysis_settings_round_trip() -> None:
         "boundary_version": "pbe2013",
         "population_year": None,
         "unreached": "fallback",
+        "zone_set": "bydel",
+        "study_area": "by",
+        "area_bydeler": [],
         "metric": "share_within_threshold",
     }
     custom = ws.AnalysisSettings(

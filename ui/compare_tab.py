@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import altair as alt
@@ -9,7 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from geo.analysis import balance, privacy
+from geo.analysis.concentration import concentration
+from geo.analysis.zone_compare import COMPARED_METRICS, compare_zone_sets
 from geo.data.study import Study
+from geo.data.zones import ZONE_SETS
 from geo.distance import DistanceEngine
 from geo.labels import (
     FORMATS,
@@ -24,7 +28,7 @@ from geo.names import CITY_CODE
 from geo.style import OSLO_PALETTE
 from geo.workspace import compare as ws
 from geo.workspace.settings import AnalysisSettings
-from ui.state import session, show_table
+from ui.state import drug_scenes, load_engine, session, show_table, walk_network
 
 
 def compare_tab(
@@ -46,13 +50,16 @@ def compare_tab(
         if view == "med kandidater" and comparison.combined
         else whatif.baseline
     )
-    st.subheader(f"Bydelene sammenlignet ({view})")
-    st.caption(f"{table.attrs.get('distance_note', '')} {table.attrs.get('population_note', '')}")
+    one, many = zone_words(table.attrs.get("zone_noun"))
+    st.subheader(f"{many.capitalize()} sammenlignet ({view})")
+    st.caption(
+        f"{table.attrs.get('zone_provenance', '')}. {table.attrs.get('study_area', '')}. "
+        f"{table.attrs.get('distance_note', '')} {table.attrs.get('population_note', '')}"
+    )
     shown = display_table(table, analysis)
     # how each bydel was measured goes first: it qualifies every number beside it
     basis = [c for c in ("distance_basis", "network_share") if c in shown.columns]
     columns = ["zone", *basis] + [c for c in TABLE_METRICS if c in shown.columns and c not in basis]
-    one, _ = zone_words(table.attrs.get("zone_noun"))
     config: dict[str, Any] = {"zone": st.column_config.TextColumn(one.capitalize(), pinned=True)}
     for c in columns[1:]:
         fmt = FORMATS["app"][metric_kind(c)]
@@ -91,6 +98,8 @@ def compare_tab(
     )
     st.caption(METRIC_HELP.get(metric, ""))
     balance_section(study, engine, whatif, analysis, table)
+    zone_set_section(analysis)
+    concentration_section(study, analysis)
 
 
 def balance_section(
@@ -180,6 +189,91 @@ def balance_section(
         key="balance_table",
         column_config={"Verdi": st.column_config.NumberColumn(format="%.3f")},
     )
+
+
+def zone_set_section(analysis: AnalysisSettings) -> None:
+    """The same metrics under the chosen zone set and another one, side by side."""
+    st.subheader("Sammenlign soneinndelinger")
+    others = [key for key in ZONE_SETS if key != analysis.zone_set]
+    other = st.selectbox(
+        "Sammenlign med",
+        others,
+        index=others.index("forslag-a") if "forslag-a" in others else 0,
+        format_func=lambda key: ZONE_SETS[key].label,
+        key="compare_against",
+    )
+    cases = []
+    for settings in (analysis, replace(analysis, zone_set=other)):
+        study, engine = load_engine(settings)
+        cases.append((session().study(study), engine))
+    comparison = compare_zone_sets(
+        cases, list(analysis.categories), analysis.threshold_m, analysis.speed_kmh
+    )
+    columns = st.columns(len(comparison.tables))
+    for column, label, table, key in zip(
+        columns, comparison.labels, comparison.tables, ("zones_a", "zones_b"), strict=True
+    ):
+        with column:
+            st.markdown(f"**{label}**")
+            shown = display_table(table, analysis)[["zone", *COMPARED_METRICS]]
+            config = {
+                m: st.column_config.NumberColumn(
+                    METRIC_LABELS.get(m, m), format=FORMATS["app"][metric_kind(m)]
+                )
+                for m in COMPARED_METRICS
+            }
+            config["zone"] = st.column_config.TextColumn("Sone", pinned=True)
+            show_table(shown, key=key, hide_index=True, column_config=config)
+    for line in comparison.lines():
+        st.markdown(f"- {line}")
+    show_table(
+        comparison.balance.drop(columns=["metric"]).rename(columns={"label": "Balansemål"}),
+        key="zones_balance",
+        hide_index=True,
+    )
+
+
+def concentration_section(study: Study, analysis: AnalysisSettings) -> None:
+    """How concentrated the services are in the study area, and the open drug scenes' distances."""
+    st.subheader("Konsentrasjon i området og avstand fra åpne rusmiljøer")
+    st.caption(
+        f"{study.study_area.provenance()}. Velg studieområdet «Sentrum og sentrumsbydelene» og "
+        "soneinndelingen «Delbydeler» for mandatets spørsmål om spredning sentralt i Oslo."
+    )
+    result = concentration(
+        study, list(analysis.categories), drug_scenes(), session().candidates, walk_network()
+    )
+    show_table(
+        result.measures.drop(columns=["metric"]).rename(
+            columns={
+                "label": "Mål",
+                "today": "I dag",
+                "with_candidates": "Med kandidatene",
+                "change": "Endring",
+            }
+        ),
+        key="concentration_table",
+        hide_index=True,
+    )
+    if len(result.scenes):
+        show_table(
+            result.scenes.rename(
+                columns={
+                    "area": "Rusmiljø",
+                    "placed_from": "Plassert på",
+                    "nearest_today": "Nærmeste tilbud i dag",
+                    "straight_m_today": "Luftlinje i dag (m)",
+                    "walk_m_today": "Gangavstand i dag (m)",
+                    "nearest_with": "Nærmeste med kandidatene",
+                    "straight_m_with": "Luftlinje med (m)",
+                    "walk_m_with": "Gangavstand med (m)",
+                }
+            ).round(0),
+            key="scenes_table",
+            hide_index=True,
+        )
+    for note in result.notes:
+        st.caption(note)
 
 
 def display_table(table: pd.DataFrame, analysis: AnalysisSettings) -> pd.DataFrame:

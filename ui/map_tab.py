@@ -97,6 +97,7 @@ def map_tab(
         st.caption(
             f"Kartet viser {METRIC_LABELS[analysis.metric].lower()} "
             + ("med kandidatene. " if len(session().candidates) else "i dag. ")
+            + f"{table.attrs.get('zone_provenance', '')}. "
             + (engine.note or "")
         )
     with right:

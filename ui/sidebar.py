@@ -6,7 +6,10 @@ import streamlit as st
 
 from geo import settings
 from geo.data.boundaries import BOUNDARY_VERSIONS, DEFAULT_VERSION
+from geo.data.study_area import STUDY_AREAS
+from geo.data.zones import ZONE_SETS
 from geo.labels import CATEGORIES, MAP_METRICS, METRIC_HELP, METRIC_LABELS, NEED_BASIS, safe_text
+from geo.names import BYDEL_CODES
 from geo.workspace import uploads
 from geo.workspace.candidates import candidates_from_sites
 from geo.workspace.settings import AnalysisSettings
@@ -96,6 +99,32 @@ def sidebar() -> AnalysisSettings:
         ),
         key="boundary_version",
     )
+    zone_set = sb.selectbox(
+        "Soneinndeling",
+        list(ZONE_SETS),
+        format_func=lambda key: ZONE_SETS[key].label,
+        key="zone_set",
+        help="Bydeler (i dag), de 97 delbydelene, eller bydelsreformens forslag A (høring 2025, "
+        "ikke vedtatt; Sentrum er ikke tildelt noen ny bydel i forslaget).",
+    )
+    area_key = sb.selectbox(
+        "Studieområde",
+        [*STUDY_AREAS, "egen"],
+        format_func=lambda key: STUDY_AREAS[key].label if key in STUDY_AREAS else "Egne bydeler",
+        key="study_area",
+        help="Sentrum og sentrumsbydelene: Sentrum, Gamle Oslo, Grünerløkka, St. Hanshaugen og "
+        "Sagene. Innbyggere, kandidater og mål begrenses til området.",
+    )
+    area_bydeler: tuple[str, ...] = ()
+    if area_key == "egen":
+        chosen = sb.multiselect(
+            "Bydeler i området",
+            list(BYDEL_CODES)[:16],
+            default=list(STUDY_AREAS["sentrum"].bydel_codes),
+            format_func=BYDEL_CODES.get,
+            key="area_bydeler",
+        )
+        area_bydeler = tuple(chosen) or STUDY_AREAS["sentrum"].bydel_codes
     metric = sb.selectbox(
         "Kartet farges etter",
         MAP_METRICS,
@@ -126,6 +155,9 @@ def sidebar() -> AnalysisSettings:
         metric=metric,
         population_year=int(year) if year != years[-1] else None,
         unreached=unreached,
+        zone_set=zone_set,
+        study_area=area_key,
+        area_bydeler=area_bydeler,
     )
 
 

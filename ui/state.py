@@ -10,11 +10,14 @@ import streamlit as st
 
 from geo.data.boundaries import load_delbydeler
 from geo.data.datasets import find_dataset
+from geo.data.drug_scenes import load_drug_scenes, place_drug_scenes
 from geo.data.population import load_bydel_series
 from geo.data.study import Study
+from geo.data.zones import load_zone_set
 from geo.distance import DistanceEngine
 from geo.errors import DatasetMissingError
-from geo.network.build import study_engine
+from geo.network.build import load_walk_network, network_dirs, network_sources, study_engine
+from geo.network.graph import WalkNetwork
 from geo.scenarios import ScenarioStore
 from geo.workspace.session import Session
 from geo.workspace.settings import AnalysisSettings
@@ -27,11 +30,25 @@ def load_study(boundary_version: str, population_year: int | None = None) -> Stu
 
 
 @st.cache_resource(show_spinner="Forbereder avstandsberegning …")
-def _load_engine(
-    boundary_version: str, population_year: int | None, distance: str, speed: float, unreached: str
-) -> tuple[Study, DistanceEngine]:
-    study = load_study(boundary_version, population_year)
-    return study_engine(study, distance, speed, policy=unreached)
+def _load_engine(key: tuple[Any, ...]) -> tuple[Study, DistanceEngine]:
+    analysis = AnalysisSettings(
+        boundary_version=key[0],
+        population_year=key[1],
+        distance=key[2],
+        speed_kmh=key[3],
+        unreached=key[4],
+        zone_set=key[5],
+        study_area=key[6],
+        area_bydeler=key[7],
+    )
+    study = load_study(analysis.boundary_version, analysis.population_year)
+    if study.delbydeler is not None and (
+        analysis.zone_set != "bydel" or analysis.study_area != "by"
+    ):
+        study = study.with_zones(
+            load_zone_set(analysis.zone_set, study.delbydeler), analysis.area()
+        )
+    return study_engine(study, analysis.distance, analysis.speed_kmh, policy=analysis.unreached)
 
 
 def load_engine(analysis: AnalysisSettings) -> tuple[Study, DistanceEngine]:
@@ -40,13 +57,7 @@ def load_engine(analysis: AnalysisSettings) -> tuple[Study, DistanceEngine]:
     Cached per server on the settings that change the engine only (not the threshold or the
     categories).
     """
-    return _load_engine(
-        analysis.boundary_version,
-        analysis.population_year,
-        analysis.distance,
-        analysis.speed_kmh,
-        analysis.unreached,
-    )
+    return _load_engine(analysis.engine_key())
 
 
 @st.cache_resource(show_spinner=False)
@@ -72,6 +83,22 @@ def load_delbydel_outlines() -> gpd.GeoDataFrame | None:
         return load_delbydeler()
     except Exception:  # a missing optional layer must not stop the app
         return None
+
+
+@st.cache_resource(show_spinner=False)
+def drug_scenes() -> gpd.GeoDataFrame | None:
+    """The named open drug scenes placed on OSM geometry (``None`` without the files)."""
+    try:
+        named = load_drug_scenes(find_dataset("open_drug_scenes"))
+    except DatasetMissingError:
+        return None
+    return place_drug_scenes(named, network_sources(network_dirs()[0]))
+
+
+@st.cache_resource(show_spinner=False)
+def walk_network() -> WalkNetwork | None:
+    """The walking network, loaded once per server (``None`` when there is none)."""
+    return load_walk_network()
 
 
 @st.cache_resource(show_spinner=False)

@@ -55,6 +55,12 @@ from geo.analysis.whatif import (
     WhatIf,
     candidate_coverage,
 )
+from geo.analysis.zone_compare import (
+    COMPARED_METRICS,
+    SHORT_NAMES,
+    ZoneComparison,
+    compare_zone_sets,
+)
 from geo.analysis.zone_metrics import (
     ZoneIndex,
     grouped_quantiles,
@@ -64,8 +70,10 @@ from geo.analysis.zone_metrics import (
 
 __all__ = [
     "ACCESS_MEASURES",
+    "COMPARED_METRICS",
     "DECAYS",
     "HIDDEN",
+    "SHORT_NAMES",
     "SMALL",
     "SUPPRESSION_NOTE",
     "USER_COUNT_COLUMNS",
@@ -76,12 +84,14 @@ __all__ = [
     "ScenarioResult",
     "TheilDecomposition",
     "WhatIf",
+    "ZoneComparison",
     "ZoneIndex",
     "access_by_zone",
     "accessibility",
     "balance_summary",
     "candidate_coverage",
     "compare_tables",
+    "compare_zone_sets",
     "concentration_share",
     "coverage_table",
     "current_balance",

@@ -408,12 +408,14 @@ def concentration_share(
 def group_of(zone_code: str, grouping: pd.Series) -> str:
     """The bydel group of a zone: its own (a bydel), its bydel's (a delbydel), or «Uten gruppe».
 
+    A delbydel zone code is ``0301`` + its 4-digit code, whose first two digits are the bydel.
+
     A zone made of parts of several bydeler (a proposed bydel) has no group of its own.
     """
     if zone_code in grouping.index:
         return str(grouping[zone_code])
-    if len(zone_code) == 4 and zone_code.isdigit():
-        return str(grouping.get("0301" + zone_code[:2], "Uten gruppe"))
+    if len(zone_code) == 8 and zone_code.startswith("0301"):  # a delbydel: 0301 + bb + dd
+        return str(grouping.get(zone_code[:6], "Uten gruppe"))
     return "Uten gruppe"
 
 

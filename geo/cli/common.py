@@ -20,9 +20,20 @@ from geo.data.boundaries import DEFAULT_VERSION
 from geo.data.demand import DEMAND_METHODS
 from geo.data.services import load_candidates, normalise_category
 from geo.data.study import Study
+from geo.data.study_area import STUDY_AREAS, StudyArea, study_area
+from geo.data.zone_mapping import read_zone_mapping
+from geo.data.zone_set import ZoneSet
+from geo.data.zones import ZONE_SETS, load_zone_set
 from geo.errors import InputError, Problem
 from geo.inputs.read import numeric_columns, read_any
-from geo.labels import CATEGORIES, FORMATS, NEED_BASIS, TERMINAL_METRICS, metric_kind
+from geo.labels import (
+    CATEGORIES,
+    FORMATS,
+    NEED_BASIS,
+    TERMINAL_METRICS,
+    metric_kind,
+    zone_words,
+)
 from geo.network.build import study_engine
 from geo.network.mixed import POLICIES
 from geo.workspace.compare import build_whatif
@@ -35,6 +46,7 @@ __all__ = [
     "add_common_analysis_args",
     "add_distance_arguments",
     "analysis_from_args",
+    "area_from_args",
     "build_study_and_engine",
     "candidates_from_args",
     "emit_table",
@@ -44,6 +56,7 @@ __all__ = [
     "user_weights",
     "whatif_from_args",
     "write_or_print",
+    "zone_set_from_args",
 ]
 
 
@@ -102,6 +115,24 @@ def add_common_analysis_args(parser: argparse.ArgumentParser) -> None:
         "bydel), eller én metode",
     )
     parser.add_argument(
+        "--zones",
+        default="bydel",
+        help="soneinndeling: bydel (standard), delbydel, forslag-a (bydelsreformen 2028, forslag "
+        "A, ikke vedtatt), eller en CSV/XLSX med delbydel_code,zone_code,zone_name",
+    )
+    parser.add_argument(
+        "--study-area",
+        default="by",
+        choices=list(STUDY_AREAS),
+        help="studieområde: by (hele byen) eller sentrum (Sentrum, Gamle Oslo, Grünerløkka, "
+        "St. Hanshaugen, Sagene)",
+    )
+    parser.add_argument(
+        "--area-bydeler",
+        help="eget studieområde: kommaseparerte bydeler (navn eller kode), f.eks. "
+        "«Sentrum,Gamle Oslo,Grünerløkka,St. Hanshaugen,Sagene,Frogner»",
+    )
+    parser.add_argument(
         "--cell",
         type=float,
         default=settings.DEFAULT_CELL_M,
@@ -151,7 +182,43 @@ def build_study_and_engine(args: argparse.Namespace):  # type: ignore[no-untyped
         demand_method=args.residents,
         cell_m=args.cell,
     )
+    study = study.with_zones(zone_set_from_args(args, study), area_from_args(args))
     return study_engine(study, args.distance, args.speed, args.data_dir, args.unreached)
+
+
+def zone_set_from_args(args: argparse.Namespace, study: Study) -> ZoneSet:
+    """The zone set of ``--zones``: a built-in key, or a mapping file (checked row by row)."""
+    choice = getattr(args, "zones", "bydel") or "bydel"
+    if study.delbydeler is None:
+        raise InputError(Problem("--zones", None, None, "Delbydelene mangler i datamappen."))
+    if choice in ZONE_SETS:
+        try:
+            return load_zone_set(choice, study.delbydeler, args.data_dir)
+        except FileNotFoundError as exc:
+            raise InputError(Problem("--zones", None, None, str(exc))) from None
+    path = Path(choice)
+    if not path.is_file():
+        raise InputError(
+            Problem(
+                "--zones",
+                None,
+                None,
+                f"«{choice}» er verken en kjent soneinndeling ({', '.join(ZONE_SETS)}) eller en fil.",
+            )
+        )
+    return read_zone_mapping(
+        path.read_bytes(), path.name, study.delbydeler, path.stem, path.stem, "egen inndeling"
+    )
+
+
+def area_from_args(args: argparse.Namespace) -> StudyArea:
+    """The study area of ``--study-area`` / ``--area-bydeler``."""
+    own = getattr(args, "area_bydeler", None)
+    parts = [p.strip() for p in own.split(",") if p.strip()] if own else []
+    try:
+        return study_area(getattr(args, "study_area", "by") or "by", parts)
+    except ValueError as exc:
+        raise InputError(Problem("--area-bydeler", None, None, str(exc))) from None
 
 
 def user_weights(study, args: argparse.Namespace) -> np.ndarray | None:  # type: ignore[no-untyped-def]
@@ -208,7 +275,8 @@ def emit_table(table: pd.DataFrame, fmt: str, out: str | None = None) -> None:
             print(line, file=sys.stderr)
     else:
         metrics = {m: h for m, h in TERMINAL_METRICS.items() if m in table.columns}
-        shown = table[["zone", *metrics]].rename(columns={"zone": "Bydel", **metrics})
+        one, _ = zone_words(table.attrs.get("zone_noun"))
+        shown = table[["zone", *metrics]].rename(columns={"zone": one.capitalize(), **metrics})
         formatters = {
             header: FORMATS["text"][metric_kind(metric)].format
             for metric, header in metrics.items()

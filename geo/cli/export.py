@@ -19,6 +19,7 @@ from geo.cli.common import (
     candidates_from_args,
     whatif_from_args,
 )
+from geo.cli.zones import comparison_from_args
 from geo.data.study import Study
 from geo.export.figures import MAP_FORMATS, MAP_KINDS, build_map, export_map
 from geo.export.files import export_html, html_map
@@ -70,6 +71,11 @@ def add_commands(commands: Any) -> None:
     p = sub.add_parser("report", help="PDF-rapport til saksframlegg")
     add_common_analysis_args(p)
     p.add_argument("--metric", default="share_within_threshold")
+    p.add_argument(
+        "--compare-with",
+        help="legg til en side med målene under --zones og denne soneinndelingen (f.eks. "
+        "forslag-a)",
+    )
     p.add_argument("--out", required=True)
     p.set_defaults(func=_cli_report)
 
@@ -132,8 +138,9 @@ def _cli_table(args: argparse.Namespace) -> int:
 
 def _cli_report(args: argparse.Namespace) -> int:
     study, table, scenario, candidates = _tables_from_args(args)
+    zones = comparison_from_args(args, args.compare_with) if args.compare_with else None
     return _written(
-        lambda: export_report(args.out, study, table, scenario, candidates, args.metric)
+        lambda: export_report(args.out, study, table, scenario, candidates, args.metric, zones)
     )
 
 

@@ -13,7 +13,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from geo.cli import analysis, data, export, suggest
+from geo.cli import analysis, data, export, suggest, zones
 from geo.cli.common import EXIT_BAD_INPUT, EXIT_OK
 from geo.errors import DatasetMissingError, InputError
 
@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    for module in (data, analysis, suggest, export):
+    for module in (data, analysis, zones, suggest, export):
         module.add_commands(sub)
     return parser
 

@@ -110,7 +110,7 @@ def bydeler_2013(delbydeler: gpd.GeoDataFrame) -> ZoneSet:
 
 
 def delbydeler(delbydeler: gpd.GeoDataFrame) -> ZoneSet:
-    """The 97 delbydeler as zones of their own (zone code = delbydel code).
+    """The 97 delbydeler as zones of their own (zone code ``0301`` + the delbydel code).
 
     Parameters
     ----------
@@ -128,7 +128,8 @@ def delbydeler(delbydeler: gpd.GeoDataFrame) -> ZoneSet:
         {
             "delbydel_code": layer["delbydel_code"].to_numpy(),
             "delbydel": layer["delbydel"].to_numpy(),
-            "zone_code": layer["delbydel_code"].to_numpy(),
+            # the full code (kommune + delbydel): «0301» alone is Iladalen *and* Oslo's total row
+            "zone_code": ("0301" + layer["delbydel_code"]).to_numpy(),
             "zone_name": layer["delbydel"].to_numpy(),
             "basis": "delbydelen selv",
             "basis_kind": "oppgitt",

@@ -22,6 +22,7 @@ import geopandas as gpd
 import pandas as pd
 from matplotlib.figure import Figure
 
+from geo.analysis.zone_compare import ZoneComparison
 from geo.data.study import Study
 from geo.export.figures import export_map
 from geo.export.report import export_report
@@ -118,10 +119,14 @@ def report_bytes(
     scenario: pd.DataFrame | None = None,
     candidates: gpd.GeoDataFrame | None = None,
     metric: str = "share_within_threshold",
+    zone_comparison: ZoneComparison | None = None,
 ) -> bytes:
     """The PDF report as bytes (same output as :func:`export_report`)."""
     return _as_bytes(
-        lambda path: export_report(path, study, table, scenario, candidates, metric), "pdf"
+        lambda path: export_report(
+            path, study, table, scenario, candidates, metric, zone_comparison
+        ),
+        "pdf",
     )
 
 

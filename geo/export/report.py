@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from geo import settings
 from geo.analysis.privacy import SUPPRESSION_NOTE, protect_coverage_table
 from geo.analysis.provenance import settings_lines
+from geo.analysis.zone_compare import ZoneComparison
 from geo.data.datasets import DATASETS
 from geo.data.study import Study
 from geo.export.figures import build_map
@@ -191,6 +192,25 @@ def _basis_lines(table: pd.DataFrame) -> list[str]:
     return lines
 
 
+def _zone_comparison_page(comparison: ZoneComparison, threshold: float) -> Figure:
+    """The metrics under two zone sets in one table, with the zones without any service."""
+    metrics = ["population", "n_services", "share_within_threshold", "median_distance_m"]
+    long = comparison.side_by_side()
+    names = dict(zip(comparison.labels, comparison.names, strict=True))
+    frame = pd.DataFrame({"Inndeling": long["zone_set"].map(names), "Sone": long["zone"]})
+    for m in metrics:
+        frame[metric_label(m, threshold)] = long[m].to_numpy()
+    frame.attrs["metrics"] = {metric_label(m, threshold): m for m in metrics}
+    gini = comparison.balance.set_index("metric").loc["gini"]
+    notes = [
+        *comparison.labels,
+        *comparison.lines(),
+        "Gini for andel innen terskel: "
+        + " → ".join(f"{name} {gini[name]:.3f}".replace(".", ",") for name in comparison.names),
+    ]
+    return _table_page("Soneinndelinger side om side", frame, notes)
+
+
 def _number_pages(pages: list[Figure]) -> None:
     made = _dt.date.today().strftime("%d.%m.%Y")
     for k, fig in enumerate(pages, start=1):
@@ -213,8 +233,12 @@ def report_pages(
     candidates: gpd.GeoDataFrame | None = None,
     metric: str = "share_within_threshold",
     title: str = "Dekning av lavterskeltilbud i Oslo",
+    zone_comparison: ZoneComparison | None = None,
 ) -> list[Figure]:
-    """The report's pages as figures (A4 portrait; the candidate map landscape)."""
+    """The report's pages as figures (A4 portrait; the candidate map landscape).
+
+    With ``zone_comparison`` a page puts the metrics under two zone sets side by side.
+    """
     threshold = float(table.attrs.get("threshold_m", settings.DEFAULT_THRESHOLD_M))
     city = table[table["zone_code"] == CITY_CODE].iloc[0]
     protected = protect_coverage_table(table)
@@ -317,6 +341,8 @@ def report_pages(
                 ["«Endring» = med kandidater − i dag; endring i andeler er i prosentpoeng (pp)."],
             )
         )
+    if zone_comparison is not None:
+        pages.append(_zone_comparison_page(zone_comparison, threshold))
     definitions = [
         f"{metric_label(m, threshold)}: {METRIC_HELP[m]}"
         for m in BYDEL_TABLE_COLUMNS
@@ -349,6 +375,7 @@ def export_report(
     scenario: pd.DataFrame | None = None,
     candidates: gpd.GeoDataFrame | None = None,
     metric: str = "share_within_threshold",
+    zone_comparison: ZoneComparison | None = None,
 ) -> Path:
     """Write the case-document report as one PDF (text kept as real text, DejaVu Sans)."""
     from matplotlib.backends.backend_pdf import PdfPages
@@ -356,7 +383,9 @@ def export_report(
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
     with mpl.rc_context(RC_PARAMS):
-        pages = report_pages(study, table, scenario, candidates, metric)
+        pages = report_pages(
+            study, table, scenario, candidates, metric, zone_comparison=zone_comparison
+        )
         with PdfPages(
             target,
             metadata={"Title": "Dekning av lavterskeltilbud i Oslo", "Creator": "oslo-coverage"},

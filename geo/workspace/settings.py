@@ -15,6 +15,8 @@ from geo.data.boundaries import BOUNDARY_VERSIONS, DEFAULT_VERSION
 from geo.data.datasets import find_dataset
 from geo.data.need import need_weights
 from geo.data.study import Study
+from geo.data.study_area import STUDY_AREAS, StudyArea, study_area
+from geo.data.zones import ZONE_SETS
 from geo.labels import CATEGORIES, METRIC_LABELS, NEED_BASIS
 from geo.network.mixed import POLICIES
 
@@ -51,6 +53,12 @@ class AnalysisSettings:
     unreached
         Zones the walking network reaches for under 95 % of residents: ``fallback`` (straight
         line, labelled) or ``exclude`` (left out with the reason).
+    zone_set
+        Zones of every table and map (:data:`geo.data.zones.ZONE_SETS`).
+    study_area
+        ``by``, ``sentrum`` or ``egen`` (:mod:`geo.data.study_area`).
+    area_bydeler
+        The bydel codes of an own study area (``egen``, or the centre with Frogner added …).
 
     """
 
@@ -63,11 +71,15 @@ class AnalysisSettings:
     metric: str = "share_within_threshold"
     population_year: int | None = None
     unreached: str = "fallback"
+    zone_set: str = "bydel"
+    study_area: str = "by"
+    area_bydeler: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form (for scenarios)."""
         out = asdict(self)
         out["categories"] = list(self.categories)
+        out["area_bydeler"] = list(self.area_bydeler)
         return out
 
     @classmethod
@@ -90,14 +102,19 @@ class AnalysisSettings:
                 kwargs[number] = float(kwargs[number])
         if "population_year" in kwargs:
             kwargs["population_year"] = int(kwargs["population_year"])
-        if kwargs.get("distance") not in (None, "straight", "network"):
-            kwargs.pop("distance")
-        if kwargs.get("metric") is not None and kwargs["metric"] not in METRIC_LABELS:
-            kwargs.pop("metric")
-        if kwargs.get("unreached") not in (None, *POLICIES):
-            kwargs.pop("unreached")
-        if kwargs.get("boundary_version") not in (None, *BOUNDARY_VERSIONS):
-            kwargs.pop("boundary_version")
+        choices = {
+            "distance": ("straight", "network"),
+            "metric": tuple(METRIC_LABELS),
+            "unreached": POLICIES,
+            "zone_set": tuple(ZONE_SETS),
+            "study_area": (*STUDY_AREAS, "egen"),
+            "boundary_version": tuple(BOUNDARY_VERSIONS),
+        }
+        for name, allowed in choices.items():
+            if name in kwargs and kwargs[name] not in allowed:
+                kwargs.pop(name)
+        if "area_bydeler" in kwargs:
+            kwargs["area_bydeler"] = tuple(str(c) for c in kwargs["area_bydeler"])
         return cls(**kwargs)
 
     def cache_key(self) -> tuple[Any, ...]:
@@ -110,8 +127,25 @@ class AnalysisSettings:
             self.weight_basis,
             self.boundary_version,
             self.population_year,
-            self.unreached,
+            *self.engine_key()[4:],
         )
+
+    def engine_key(self) -> tuple[Any, ...]:
+        """The settings that change the study and its distance engine (not the threshold)."""
+        return (
+            self.boundary_version,
+            self.population_year,
+            self.distance,
+            self.speed_kmh,
+            self.unreached,
+            self.zone_set,
+            self.study_area,
+            self.area_bydeler,
+        )
+
+    def area(self) -> StudyArea:
+        """The study area these settings describe."""
+        return study_area(self.study_area, self.area_bydeler)
 
     @property
     def basis_kind(self) -> str:

@@ -62,6 +62,14 @@ def _map(page: Any) -> Any:
     return frame
 
 
+def choose(page: Any, key: str, option: str) -> None:
+    """Pick ``option`` in the selectbox with widget key ``key`` (a react-aria combobox)."""
+    box = page.locator(f".st-key-{key} input")
+    box.click()
+    box.fill(option[:12])
+    page.get_by_role("option", name=option).first.click()
+
+
 def _grid_text(page: Any, key: str) -> str:
     """Text of a st.dataframe (drawn on a canvas) from its accessible table, once it has rows."""
     selector = f".st-key-{key} table"
@@ -111,7 +119,7 @@ def test_candidate_from_coordinates_changes_the_table(page: Any) -> None:
     page.get_by_role("tab", name="Sammenlign bydeler").click()
     before = _grid_text(page, "compare_table")
     page.get_by_text("Vis tabellen med kandidatene").click()
-    page.get_by_text("Bydelene sammenlignet (med kandidater)").wait_for()
+    page.get_by_text("Bydeler sammenlignet (med kandidater)").wait_for()
     page.wait_for_function(
         "(old) => { const t = document.querySelector('.st-key-compare_table table');"
         " return t && t.textContent !== old; }",
@@ -229,3 +237,20 @@ def test_network_basis_year_and_unplaced_services_are_shown(page: Any) -> None:
     text = _grid_text(page, "compare_table")
     assert "gangnett" in text and "luftlinje (gangnettet når bare 0 % av innbyggerne)" in text
     screenshot(page, "07_gangnett")
+
+
+def test_proposal_a_shows_six_zones_and_the_unassigned_centre(page: Any) -> None:
+    """The zone-set selector: proposal A (not adopted) draws its six bydeler and Sentrum apart."""
+    _map(page)
+    choose(page, "zone_set", "Forslag A (høring 2025), ikke vedtatt")
+    _wait_idle(page, 120_000)
+    frame = page.frame_locator(MAP_FRAME).first
+    deadline = time.monotonic() + 120
+    while frame.locator("path.oc-bydel").count() != 7 and time.monotonic() < deadline:
+        time.sleep(0.5)  # the map is redrawn once the run with the new zones has finished
+    assert frame.locator("path.oc-bydel").count() == 7  # Bydel 1–6 + «Ikke tildelt (Sentrum)»
+    page.get_by_role("tab", name="Sammenlign bydeler").click()
+    text = _grid_text(page, "compare_table")
+    for name in ["Bydel 1", "Bydel 6", "Ikke tildelt (Sentrum)", "Hele byen"]:
+        assert name in text, name
+    screenshot(page, "09_forslag_a")
