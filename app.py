@@ -31,6 +31,15 @@ def current_analysis(analysis: AnalysisSettings) -> tuple[Study, DistanceEngine,
     return session().study(study), engine, whatif
 
 
+@st.fragment
+def map_panel(
+    study: Study, engine: DistanceEngine, whatif: WhatIf, analysis: AnalysisSettings
+) -> None:
+    """The map and the candidate panel: a click on the map reruns only this part of the page."""
+    apply_map_click(study, analysis)
+    map_tab(study, engine, whatif, session().comparison(whatif, analysis), analysis)
+
+
 def main() -> None:
     st.set_page_config(page_title="Oslo-dekning – lavterskeltilbud", page_icon="🗺️", layout="wide")
     started = time.perf_counter()
@@ -42,8 +51,6 @@ def main() -> None:
     analysis = sidebar()
     show_flashes()
     study, engine, whatif = current_analysis(analysis)
-    # a map click is applied before anything is computed, so one click costs one run
-    apply_map_click(study, analysis)
     lap("innstillinger")
     comparison = session().comparison(whatif, analysis)
     lap("kandidater")
@@ -61,7 +68,7 @@ def main() -> None:
     ]
     tabs = st.tabs(names, key="fane", on_change="rerun")
     panels = [
-        lambda: map_tab(study, engine, whatif, comparison, analysis),
+        lambda: map_panel(study, engine, whatif, analysis),
         lambda: compare_tab(study, engine, whatif, comparison, analysis),
         lambda: suggest_tab(study, engine, analysis),
         lambda: export_tab(study, whatif, comparison, analysis),

@@ -1,18 +1,26 @@
-"""Benchmark for walking-network accessibility (issue 3). Not a test: prints timings and targets.
+"""Benchmark of the walking-network analysis on the real OSM extracts and on a synthetic grid.
 
-Run: ``.venv/bin/python bench/bench_network.py [--demand 20000] [--sites 40] [--candidates 1000]``
+Not a test: prints timings (median over repeats) beside the obvious baseline in the same run.
 
-Uses Oslo's cached walking network when one is present (``geo.network.load_walk_network``);
-otherwise a SYNTHETIC city-sized street grid (400 × 400 nodes, 50 m spacing = 160 000 nodes,
-20 × 20 km) with 16 synthetic "bydel" blocks — stated as such in the output.
+* nearest site for every demand point: ours against networkx ``multi_source_dijkstra`` on the
+  same graph and snapping (identical distances checked);
+* what-if, add one site + every zone's metrics + the difference (25 random drops), and the metric
+  table alone against a plain pandas group-by implementation of the same table;
+* isochrones, 5 sites × 3 thresholds.
+
+On the real network the demand is the residents as the product places them (SSB's 100 m grid,
+9 155 points) and the zones are today's bydeler; the synthetic graph is a 400 × 400 grid
+(160 000 nodes, 50 m) with 16 synthetic zone blocks, stated as such in the output.
+
+Run: ``.venv/bin/python bench/bench_network.py [--skip-networkx] [--repeat 5]``
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,262 +30,199 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import geopandas as gpd
+import pandas as pd
+import shapely
+
 from geo import network as gn
 from geo import settings
+from geo.analysis.whatif import WhatIf
+from geo.analysis.zone_metrics import ZoneIndex, weighted_quantile, zone_metrics
+from geo.data.study import Study
 
 
-def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[Any, float, float]:
-    """Return (last result, best seconds, median seconds)."""
+def timed(fn: Callable[[], Any], repeat: int) -> tuple[Any, float, float]:
+    """Return (last result, median seconds, max seconds)."""
     times = []
     out = None
     for _ in range(repeat):
         t = time.perf_counter()
         out = fn()
         times.append(time.perf_counter() - t)
-    return out, min(times), float(np.median(times))
+    return out, float(np.median(times)), float(np.max(times))
 
 
-def verdict(ok: bool) -> str:
-    return "OK" if ok else "OVER TARGET"
+def pandas_table(demand: pd.DataFrame, nearest: np.ndarray, threshold: float) -> pd.DataFrame:
+    """The obvious baseline: the same per-zone columns with a pandas group-by per metric."""
+    frame = pd.DataFrame(
+        {"zone": demand["zone_code"].to_numpy(), "w": demand["weight"].to_numpy(), "d": nearest}
+    )
+    frame["within"] = np.where(frame["d"] <= threshold, frame["w"], 0.0)
+    grouped = frame.groupby("zone")
+    out = grouped[["w", "within"]].sum()
+    out["share"] = out["within"] / out["w"]
+    out["median"] = grouped.apply(
+        lambda g: weighted_quantile(g["d"].to_numpy(), g["w"].to_numpy(), 0.5), include_groups=False
+    )
+    out["p90"] = grouped.apply(
+        lambda g: weighted_quantile(g["d"].to_numpy(), g["w"].to_numpy(), 0.9), include_groups=False
+    )
+    return out
 
 
-def synthetic_bydeler(net: gn.WalkNetwork) -> Any:
-    import geopandas as gpd
-    import shapely
+def networkx_nearest(
+    net: gn.WalkNetwork, engine: gn.NetworkEngine, site_xy: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """networkx's multi-source Dijkstra with one virtual node per site (same snapping)."""
+    import networkx as nx
 
-    from geo.names import BYDEL_CODES
+    graph = nx.Graph()
+    graph.add_nodes_from(range(net.n_nodes))
+    graph.add_weighted_edges_from(
+        zip(net.edge_u.tolist(), net.edge_v.tolist(), net.edge_length.tolist(), strict=True),
+        weight="length",
+    )
+    snap = engine.snap_sites(site_xy)
+    virtual = []
+    for k in range(len(site_xy)):
+        graph.add_edge(("site", k), int(snap.node[k]), length=float(snap.snap_m[k]))
+        virtual.append(("site", k))
+    start = time.perf_counter()
+    dist = nx.multi_source_dijkstra_path_length(graph, virtual, weight="length")
+    node_dist = np.full(net.n_nodes, np.inf)
+    keys = np.fromiter((k for k in dist if not isinstance(k, tuple)), dtype=np.int64)
+    node_dist[keys] = [dist[int(k)] for k in keys]
+    out = engine.demand_snap_m + node_dist[engine.demand_node]
+    out[~engine.demand_on_network] = np.inf
+    return out, time.perf_counter() - start
 
-    codes = list(BYDEL_CODES)[:16]
+
+def synthetic_case(
+    rng: np.random.Generator,
+) -> tuple[gn.WalkNetwork, gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """A SYNTHETIC 400 × 400 grid (50 m) with 20 000 demand points, 40 sites, 16 zone blocks."""
+    net = gn.grid_network(400, 400, spacing_m=50.0, origin=(590_000.0, 6_635_000.0))
     minx, maxx, miny, maxy = net.x.min(), net.x.max(), net.y.min(), net.y.max()
-    wx, wy = (maxx - minx) / 4 + 1e-6, (maxy - miny) / 4 + 1e-6
-    boxes = [
+    xy = np.c_[rng.uniform(minx, maxx, 20_000), rng.uniform(miny, maxy, 20_000)]
+    w, h = (maxx - minx) / 4 + 1e-6, (maxy - miny) / 4 + 1e-6
+    blocks = [
         shapely.box(
-            minx - 1 + c * wx, miny - 1 + r * wy, minx - 1 + (c + 1) * wx, miny - 1 + (r + 1) * wy
+            minx - 1 + c * w, miny - 1 + r * h, minx - 1 + (c + 1) * w, miny - 1 + (r + 1) * h
         )
         for r in range(4)
         for c in range(4)
     ]
-    return gpd.GeoDataFrame(
-        {"bydel_code": codes, "bydel": [f"Syntetisk blokk {k + 1}" for k in range(16)]},
-        geometry=boxes,
+    zones = gpd.GeoDataFrame(
+        {
+            "zone_code": [f"z{k:02d}" for k in range(16)],
+            "zone": [f"Syntetisk blokk {k + 1}" for k in range(16)],
+        },
+        geometry=blocks,
         crs=settings.ANALYSIS_CRS,
+    )
+    col = np.clip(((xy[:, 0] - minx) / w).astype(int), 0, 3)
+    row = np.clip(((xy[:, 1] - miny) / h).astype(int), 0, 3)
+    demand = gpd.GeoDataFrame(
+        {
+            "zone_code": zones["zone_code"].to_numpy()[row * 4 + col],
+            "weight": rng.integers(1, 60, len(xy)).astype(float),
+        },
+        geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]),
+        crs=settings.ANALYSIS_CRS,
+    )
+    site_xy = np.c_[rng.uniform(minx, maxx, 40), rng.uniform(miny, maxy, 40)]
+    services = gpd.GeoDataFrame(
+        {"id": [f"s{k}" for k in range(40)], "name": "syntetisk", "category": "brukerrom"},
+        geometry=gpd.points_from_xy(site_xy[:, 0], site_xy[:, 1]),
+        crs=settings.ANALYSIS_CRS,
+    )
+    return net, demand, services, zones
+
+
+def real_case(
+    study: Study,
+) -> tuple[gn.WalkNetwork, gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame] | None:
+    """The OSM extracts of the reference data, the residents on SSB's grid, the registry."""
+    net = gn.load_walk_network()
+    if net is None:
+        return None
+    services = study.services[~(study.services.geometry.isna() | study.services.geometry.is_empty)]
+    return net, study.demand, services.assign(category="brukerrom"), study.zones
+
+
+def run_case(
+    label: str, case: tuple[Any, ...], args: argparse.Namespace, rng: np.random.Generator
+) -> None:
+    net, demand, services, zones = case
+    print(
+        f"\n-- {label}: {net.n_nodes:,} nodes, {net.n_edges:,} edges; {len(demand):,} demand points, {len(services)} sites"
+    )
+    demand_xy = np.c_[demand.geometry.x.to_numpy(), demand.geometry.y.to_numpy()]
+    site_xy = np.c_[services.geometry.x.to_numpy(), services.geometry.y.to_numpy()]
+    engine = gn.NetworkEngine(net, demand_xy)
+    ours, ours_med, ours_max = timed(lambda: engine.nearest(site_xy), args.repeat)
+    print(
+        f"nearest site, all demand points: median {ours_med * 1e3:.1f} ms (max {ours_max * 1e3:.1f} ms)"
+    )
+    if not args.skip_networkx:
+        base, nx_s = networkx_nearest(net, engine, site_xy)
+        same = np.allclose(base, ours, rtol=1e-9, atol=1e-6, equal_nan=True)
+        print(
+            f"  networkx multi_source_dijkstra: {nx_s * 1e3:.0f} ms → ours {nx_s / ours_med:.0f}× faster; identical: {same}"
+        )
+
+    whatif = WhatIf(engine, demand, services, zones, threshold_m=args.threshold)
+    on = demand_xy[engine.demand_on_network]
+    drops = on[rng.choice(len(on), 25)] + rng.normal(0, 30, (25, 2))
+    times = []
+    for xy in drops:
+        t = time.perf_counter()
+        whatif.add([xy])
+        times.append(time.perf_counter() - t)
+    ms = np.array(times) * 1e3
+    print(
+        f"what-if add one site + all zone metrics + diff: median {np.median(ms):.1f} ms, max {ms.max():.1f} ms (25 drops)"
+    )
+    index = ZoneIndex.from_demand(whatif.demand, zones)
+    _, table_med, _ = timed(
+        lambda: zone_metrics(index, whatif.nearest_m, whatif.services, args.threshold), args.repeat
+    )
+    _, pandas_med, _ = timed(
+        lambda: pandas_table(whatif.demand, whatif.nearest_m, args.threshold), args.repeat
+    )
+    print(
+        f"  zone metric table alone: median {table_med * 1e3:.2f} ms; pandas group-by baseline {pandas_med * 1e3:.1f} ms ({pandas_med / table_med:.0f}×)"
+    )
+
+    _, iso_med, iso_max = timed(
+        lambda: gn.isochrones(net, site_xy[:5], [500.0], minutes=[10, 15]), args.iso_repeat
+    )
+    print(
+        f"isochrones 5 sites × 3 thresholds (500 m, 10, 15 min): median {iso_med * 1e3:.0f} ms (max {iso_max * 1e3:.0f} ms)"
     )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--demand", type=int, default=20_000)
-    parser.add_argument("--sites", type=int, default=40)
-    parser.add_argument("--candidates", type=int, default=1_000)
     parser.add_argument("--threshold", type=float, default=500.0)
-    parser.add_argument(
-        "--grid", type=int, default=400, help="grid side (nodes) for the synthetic graph"
-    )
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--iso-repeat", type=int, default=3)
     parser.add_argument("--skip-networkx", action="store_true")
     args = parser.parse_args(argv)
-    rng = np.random.default_rng(20261125)
-
-    import geopandas as gpd
-
-    print("== Walking-network benchmark (geo.network / geo.whatif) ==")
-    print(f"Machine: {__import__('os').cpu_count()} CPU(s); Python {sys.version.split()[0]}")
-
-    # ---------------------------------------------------------------- graph
+    rng = np.random.default_rng(20261201)
+    print("== Walking-network benchmark ==")
+    print(f"Machine: {os.cpu_count()} CPU(s); Python {sys.version.split()[0]}")
     t = time.perf_counter()
-    net = gn.load_walk_network()
-    oslo = net is not None
-    if net is None:
-        net = gn.grid_network(args.grid, args.grid, spacing_m=50.0, origin=(590_000.0, 6_635_000.0))
-        graph_label = (
-            f"SYNTHETIC city-sized grid ({args.grid} × {args.grid} nodes, 50 m spacing; "
-            "no Oslo network cache on this machine)"
-        )
+    study = Study.load()
+    print(f"Reference data loaded in {time.perf_counter() - t:.1f} s")
+    real = real_case(study)
+    if real is None:
+        print("\n-- real OSM network: not found in the data directory (skipped)")
     else:
-        graph_label = f"Oslo walking network from cache ({net.source})"
-    build_s = time.perf_counter() - t
-    print(f"Graph: {graph_label}")
-    print(
-        f"  nodes {net.n_nodes:,}, undirected edges {net.n_edges:,} (built/loaded in {build_s:.2f} s)"
-    )
-
-    # ---------------------------------------------------------------- cache write / load
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "network" / gn.CACHE_NAME
-        _, write_s, _ = timed(lambda: net.save(path))
-        size_mb = path.stat().st_size / 2**20
-
-        def load_ready() -> gn.WalkNetwork:
-            loaded = gn.WalkNetwork.load(path)
-            _ = loaded.csr, loaded.tree  # what the first query needs
-            return loaded
-
-        _, load_s, _ = timed(load_ready, repeat=3)
-    print(
-        f"Cache (.npz, {size_mb:.1f} MB): write {write_s:.2f} s; load + CSR + KD-tree {load_s:.2f} s "
-        f"(target < 3 s: {verdict(load_s < 3)})"
-    )
-
-    # ---------------------------------------------------------------- demand, sites
-    minx, maxx, miny, maxy = net.x.min(), net.x.max(), net.y.min(), net.y.max()
-    if oslo:
-        # points on the network's own nodes (jittered), so they fall where people can walk
-        pick = rng.choice(net.n_nodes, args.demand)
-        demand_xy = net.xy[pick] + rng.normal(0, 20, (args.demand, 2))
-        site_xy = net.xy[rng.choice(net.n_nodes, args.sites)]
-        cand_xy = net.xy[rng.choice(net.n_nodes, args.candidates)]
-    else:
-        demand_xy = np.c_[
-            rng.uniform(minx, maxx, args.demand), rng.uniform(miny, maxy, args.demand)
-        ]
-        site_xy = np.c_[rng.uniform(minx, maxx, args.sites), rng.uniform(miny, maxy, args.sites)]
-        cand_xy = np.c_[
-            rng.uniform(minx, maxx, args.candidates), rng.uniform(miny, maxy, args.candidates)
-        ]
-    print(
-        f"Demand points: {args.demand:,} (random, seeded); sites: {args.sites}; candidates: {args.candidates:,}"
-    )
-
-    # ---------------------------------------------------------------- nearest distances
-    engine, snap_s, _ = timed(lambda: gn.NetworkEngine(net, demand_xy))
-    (ours, _idx), ours_s, ours_med = timed(lambda: engine.nearest_with_index(site_xy), repeat=3)
-    print(
-        f"Nearest-site distance, all demand points: {ours_s * 1e3:.1f} ms "
-        f"(median of 3: {ours_med * 1e3:.1f} ms; snapping demand once: {snap_s * 1e3:.1f} ms)"
-    )
-
-    if not args.skip_networkx:
-        import networkx as nx
-
-        t = time.perf_counter()
-        G = nx.Graph()
-        G.add_weighted_edges_from(
-            zip(net.edge_u.tolist(), net.edge_v.tolist(), net.edge_length.tolist(), strict=True),
-            weight="length",
-        )
-        G.add_nodes_from(range(net.n_nodes))
-        site_snap = engine.snap_sites(site_xy)
-        virtual = []
-        for k in range(len(site_xy)):  # same start offsets as ours: one virtual node per site
-            G.add_edge(("site", k), int(site_snap.node[k]), length=float(site_snap.snap_m[k]))
-            virtual.append(("site", k))
-        nx_build_s = time.perf_counter() - t
-
-        def nx_nearest() -> np.ndarray:
-            dist, _paths = nx.multi_source_dijkstra(G, virtual, weight="length")
-            node_dist = np.full(net.n_nodes, np.inf)
-            keys = np.fromiter((k for k in dist if not isinstance(k, tuple)), dtype=np.int64)
-            node_dist[keys] = [dist[int(k)] for k in keys]
-            out = engine.demand_snap_m + node_dist[engine.demand_node]
-            out[~engine.demand_on_network] = np.inf
-            return out
-
-        base, nx_s, _ = timed(nx_nearest)
-        same = np.allclose(base, ours, rtol=1e-9, atol=1e-6, equal_nan=True)
-        ratio = nx_s / ours_s
-        print(
-            f"networkx baseline (nx.multi_source_dijkstra, same graph, same snapping): {nx_s * 1e3:.0f} ms "
-            f"(+ {nx_build_s:.1f} s to build the nx graph)"
-        )
-        print(
-            f"  speed-up ours vs networkx: {ratio:.1f}× (target ≥ 10×: {verdict(ratio >= 10)}); "
-            f"identical distances: {same}"
-        )
-        del G
-
-    # ---------------------------------------------------------------- what-if
-    from geo.analysis.whatif import WhatIf
-    from geo.names import BYDEL_CODES
-
-    if oslo:
-        from geo.data.boundaries import assign_bydel, load_bydeler
-
-        bydeler = load_bydeler()
-        points = gpd.GeoSeries(
-            gpd.points_from_xy(demand_xy[:, 0], demand_xy[:, 1]), crs=settings.ANALYSIS_CRS
-        )
-        codes = assign_bydel(points, bydeler).fillna("030116").to_numpy()
-        bydel_note = "real bydeler"
-    else:
-        bydeler = synthetic_bydeler(net)
-        col = np.clip(((demand_xy[:, 0] - minx) / ((maxx - minx) / 4 + 1e-6)).astype(int), 0, 3)
-        row = np.clip(((demand_xy[:, 1] - miny) / ((maxy - miny) / 4 + 1e-6)).astype(int), 0, 3)
-        codes = np.array(list(BYDEL_CODES)[:16])[row * 4 + col]
-        bydel_note = "16 synthetic bydel blocks (4 × 4)"
-    demand = gpd.GeoDataFrame(
-        {
-            "demand_id": np.arange(len(demand_xy)),
-            "bydel_code": codes,
-            "weight": rng.integers(1, 60, len(demand_xy)).astype(float),
-        },
-        geometry=gpd.points_from_xy(demand_xy[:, 0], demand_xy[:, 1]),
-        crs=settings.ANALYSIS_CRS,
-    )
-    services = gpd.GeoDataFrame(
-        {
-            "id": [f"s{k}" for k in range(len(site_xy))],
-            "name": "benchmark site",
-            "category": "brukerrom",
-        },
-        geometry=gpd.points_from_xy(site_xy[:, 0], site_xy[:, 1]),
-        crs=settings.ANALYSIS_CRS,
-    )
-    whatif, base_s, _ = timed(
-        lambda: WhatIf(engine, demand, services, bydeler, threshold_m=args.threshold)
-    )
-    print(f"What-if baseline ({bydel_note}; full distances + metric table): {base_s * 1e3:.0f} ms")
-
-    drops = np.c_[rng.uniform(minx, maxx, 25), rng.uniform(miny, maxy, 25)]
-    add_times = []
-    for xy in drops:
-        t = time.perf_counter()
-        whatif.add([xy])
-        add_times.append(time.perf_counter() - t)
-    add_ms = np.array(add_times) * 1e3
-    from geo.analysis.metrics import bydel_metrics
-
-    _, _, table_med = timed(
-        lambda: bydel_metrics(demand, whatif.nearest_m, whatif.services, bydeler, args.threshold),
-        repeat=5,
-    )
-    print(
-        f"What-if add one site + recompute all bydel metrics + diff: median {np.median(add_ms):.1f} ms, "
-        f"max {add_ms.max():.1f} ms over 25 random drops (target ≤ 50 ms: {verdict(np.median(add_ms) <= 50)})"
-    )
-    print(f"  of which geo.metrics.bydel_metrics alone: median {table_med * 1e3:.1f} ms")
-    _, _, rm_med = timed(lambda: whatif.remove([whatif.site_ids[0]]), repeat=5)
-    _, _, mv_med = timed(lambda: whatif.move({whatif.site_ids[1]: tuple(drops[0])}), repeat=5)
-    print(
-        f"What-if remove one site: median {rm_med * 1e3:.1f} ms; move one site: median {mv_med * 1e3:.1f} ms"
-    )
-    full_check = engine.nearest(np.vstack([site_xy, drops[-1:]]))
-    inc = whatif.add(drops[-1:]).nearest_m
-    print(
-        f"  incremental == full recomputation: {np.allclose(inc, full_check, rtol=1e-9, atol=1e-6)}"
-    )
-
-    # ---------------------------------------------------------------- ranking
-    coverage, pre_s, _ = timed(lambda: whatif.candidate_coverage(cand_xy))
-    ranking, _, rank_med = timed(lambda: whatif.rank_candidates(coverage), repeat=5)
-    print(
-        f"Rank {args.candidates:,} candidates ({args.threshold:g} m): one-off precomputation {pre_s * 1e3:.0f} ms "
-        f"(coverage matrix nnz {coverage.matrix.nnz:,}); ranking median {rank_med * 1e3:.1f} ms "
-        f"(target ≤ 100 ms: {verdict(rank_med <= 0.1)})"
-    )
-    best = ranking.total.iloc[0]
-    print(
-        f"  best candidate #{ranking.total['candidate_id'].iloc[0]}: +{best['new_weight']:.0f} weight newly within threshold"
-    )
-
-    # ---------------------------------------------------------------- isochrones
-    _, iso_s, _ = timed(
-        lambda: gn.isochrones(net, site_xy[:5], [500.0], minutes=[10, 15]), repeat=1
-    )
-    print(
-        f"Isochrones 5 sites × 3 thresholds (500 m, 10 min, 15 min at 4.5 km/h): {iso_s * 1e3:.0f} ms"
-    )
-
+        run_case(f"REAL OSM extracts ({real[0].source})", real, args, rng)
+    run_case("SYNTHETIC 400 × 400 grid, 50 m (not Oslo's streets)", synthetic_case(rng), args, rng)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"Peak memory (max RSS of this process): {peak_mb:.0f} MB")
+    print(f"\nPeak memory (max RSS): {peak_mb:.0f} MB")
     return 0
 
 

@@ -17,6 +17,7 @@ from geo.geom import parse_point_text
 from geo.labels import CATEGORIES, METRIC_LABELS, SUMMARY_LABELS, summary_labels
 from geo.maps import web as maps
 from geo.maps.web import MapLayers, MapOptions
+from geo.maps.web_candidates import candidate_group
 from geo.names import CITY_CODE
 from geo.workspace import compare as ws
 from geo.workspace.candidates import (
@@ -77,13 +78,14 @@ def map_tab(
             sites = ws.located_sites(whatif, session().candidates)
             areas = areas_around_sites(engine, sites, analysis.threshold_m)
         user = session().user_data
+        # the base map (today's coverage) is the same from click to click, so the browser keeps
+        # it; the candidates come as a layer of their own, added without redrawing the map
         m = maps.coverage_map(
             MapLayers(
                 study.zones,
-                table=table,
+                table=whatif.baseline,
                 metric=analysis.metric,
                 services=whatif.services,
-                candidates=session().candidates,
                 delbydeler=load_delbydel_outlines() if show_delbydeler else None,
                 service_areas=areas,
                 user_points=user.frame if user is not None and user.kind == "points" else None,
@@ -92,11 +94,16 @@ def map_tab(
             MapOptions(tiles=tiles),
         )
         st_folium(
-            m, key="kart", height=560, use_container_width=True, returned_objects=["last_clicked"]
+            m,
+            key="kart",
+            height=560,
+            use_container_width=True,
+            returned_objects=["last_clicked"],
+            feature_group_to_add=candidate_group(session().candidates),
         )
         st.caption(
-            f"Kartet viser {METRIC_LABELS[analysis.metric].lower()} "
-            + ("med kandidatene. " if len(session().candidates) else "i dag. ")
+            f"Kartet viser {METRIC_LABELS[analysis.metric].lower()} i dag; kandidatene er merket "
+            "med ring, og hva de endrer står i tabellen under. "
             + f"{table.attrs.get('zone_provenance', '')}. "
             + (engine.note or "")
         )

@@ -103,6 +103,13 @@ def suggest_tab(study: Study, engine: DistanceEngine, analysis: AnalysisSettings
     suggestion = state().suggestion
     if suggestion is None:
         return
+    solver = suggestion.result.solver
+    if str(solver.get("status", "Optimal")) != "Optimal":
+        st.warning(
+            f"Løseren stoppet ved tidsgrensen ({float(solver.get('time_limit_s', 0)):g} s) med "
+            f"gap {100 * float(solver.get('gap', 0)):.1f} % til beste mulige: forslaget er gyldig, "
+            "men kanskje ikke det beste."
+        )
     for line in suggestion.explanation.lines:
         st.markdown(f"- {safe_text(line)}")
     for note in suggestion.notes:

@@ -27,6 +27,13 @@ from geo.analysis.balance import (
     weighted_gini,
     weighted_theil,
 )
+from geo.analysis.concentration import (
+    CONCENTRATION_LABELS,
+    HOURS_NOTE,
+    Concentration,
+    concentration,
+    scene_distances,
+)
 from geo.analysis.metrics import (
     compare_tables,
     coverage_table,
@@ -71,8 +78,10 @@ from geo.analysis.zone_metrics import (
 __all__ = [
     "ACCESS_MEASURES",
     "COMPARED_METRICS",
+    "CONCENTRATION_LABELS",
     "DECAYS",
     "HIDDEN",
+    "HOURS_NOTE",
     "SHORT_NAMES",
     "SMALL",
     "SUPPRESSION_NOTE",
@@ -80,6 +89,7 @@ __all__ = [
     "USER_DERIVED_COLUMNS",
     "CandidateCoverage",
     "CandidateRanking",
+    "Concentration",
     "ConcentrationShare",
     "ScenarioResult",
     "TheilDecomposition",
@@ -92,6 +102,7 @@ __all__ = [
     "candidate_coverage",
     "compare_tables",
     "compare_zone_sets",
+    "concentration",
     "concentration_share",
     "coverage_table",
     "current_balance",
@@ -104,6 +115,7 @@ __all__ = [
     "lorenz_curve",
     "measured_demand",
     "protect_coverage_table",
+    "scene_distances",
     "settings_lines",
     "spread_user_data",
     "study_provenance",

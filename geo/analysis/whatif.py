@@ -530,8 +530,8 @@ def _difference(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFrame:
     numeric = [
         c for c in baseline.columns if c not in key and pd.api.types.is_numeric_dtype(baseline[c])
     ]
-    out = baseline[key].reset_index(drop=True).copy()
+    columns = {k: baseline[k].to_numpy() for k in key}
     with np.errstate(invalid="ignore"):
         for column in numeric:
-            out[f"d_{column}"] = scenario[column].to_numpy() - baseline[column].to_numpy()
-    return out
+            columns[f"d_{column}"] = scenario[column].to_numpy() - baseline[column].to_numpy()
+    return pd.DataFrame(columns)

@@ -29,7 +29,7 @@ from geo.errors import InputError, Problem
 from geo.labels import METHOD_LABELS, format_count
 from geo.names import CITY_CODE
 from geo.siting.model import METHODS
-from geo.siting.suggest import SiteRequest, Suggestion, suggest_sites
+from geo.siting.suggest import DEFAULT_TIME_LIMIT_S, SiteRequest, Suggestion, suggest_sites
 
 __all__ = [
     "add_commands",
@@ -57,7 +57,12 @@ def add_commands(sub: Any) -> None:
     )
     parser.add_argument("--exclude", help="fil med soner der nye steder ikke kan ligge")
     parser.add_argument("--exclude-buffer", type=float, default=0.0, help="avstand fra sonene (m)")
-    parser.add_argument("--time-limit", type=float, default=30.0, help="tidsgrense for HiGHS (s)")
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=DEFAULT_TIME_LIMIT_S,
+        help="tidsgrense for HiGHS i sekunder (standard 2; stopper løseren der, står gapet i svaret)",
+    )
     parser.add_argument(
         "--balance-level",
         choices=["bydel", "group"],

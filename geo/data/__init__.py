@@ -43,6 +43,12 @@ from geo.data.download import (
     fetch_all,
     missing_datasets,
 )
+from geo.data.drug_scenes import (
+    PLACEMENT_RULES,
+    PlacementRule,
+    load_drug_scenes,
+    place_drug_scenes,
+)
 from geo.data.groups import (
     BYDEL_GROUPS_FILE,
     CENTRAL_GROUP,
@@ -155,6 +161,7 @@ __all__ = [
     "NEED_INDICATOR",
     "NEED_UNIT",
     "NEED_YEAR",
+    "PLACEMENT_RULES",
     "POLYGON_COLUMNS",
     "REQUIRED_COLUMNS",
     "SENTRUM_CODES",
@@ -174,6 +181,7 @@ __all__ = [
     "Dataset",
     "FetchOutcome",
     "Opener",
+    "PlacementRule",
     "Progress",
     "Study",
     "StudyArea",
@@ -205,6 +213,7 @@ __all__ = [
     "load_candidates",
     "load_delbydeler",
     "load_demand",
+    "load_drug_scenes",
     "load_services",
     "load_zone_set",
     "located",
@@ -217,6 +226,7 @@ __all__ = [
     "need_weights",
     "normalise_category",
     "normalise_delbydel_codes",
+    "place_drug_scenes",
     "read_grid",
     "read_need_shares",
     "read_services",

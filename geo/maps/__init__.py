@@ -61,6 +61,10 @@ from geo.maps.web import (
     MapOptions,
     coverage_map,
 )
+from geo.maps.web_candidates import (
+    candidate_group,
+    candidate_layer,
+)
 from geo.maps.webassets import (
     ASSET_MAP,
     DEFAULT_BASE_URL,
@@ -93,6 +97,8 @@ __all__ = [
     "add_title_and_footer",
     "apply_limits",
     "area_outline",
+    "candidate_group",
+    "candidate_layer",
     "candidate_map",
     "centre_extent",
     "choropleth_map",

@@ -61,6 +61,7 @@ from geo.maps._leaflet import (
     source_label,
 )
 from geo.maps.layers import classify, protected_classes
+from geo.maps.web_candidates import candidate_layer
 from geo.maps.webassets import DEFAULT_BASE_URL, localise
 from geo.names import CITY_CODE
 from geo.style import INK, NO_DATA_COLOUR, OSLO_PALETTE
@@ -260,41 +261,6 @@ def _service_layers(
         ).add_to(m)
         shown.append((slug, len(rows)))
     return shown, n_unplaced
-
-
-def _candidate_layer(m: folium.Map, candidates: gpd.GeoDataFrame) -> int:
-    placed = located(to_analysis_crs(candidates))
-    if placed.empty:
-        return 0
-    ll = placed.to_crs(settings.DISPLAY_CRS).geometry
-    names = placed["name"].tolist() if "name" in placed.columns else [None] * len(placed)
-    ids = placed["id"].tolist() if "id" in placed.columns else [None] * len(placed)
-    addresses = placed["address"].tolist() if "address" in placed.columns else [None] * len(placed)
-    xy = np.column_stack([placed.geometry.x.to_numpy(), placed.geometry.y.to_numpy()])
-    offsets = fan_offsets(xy, np.full(len(placed), float(MARKER_PX)))
-    rows = []
-    for i, (y, x) in enumerate(zip(ll.y.to_numpy(), ll.x.to_numpy(), strict=True)):
-        name = escaped_text(names[i]) or escaped_text(ids[i]) or f"nr. {i + 1}"
-        row: list[Any] = [
-            round(float(y), 6),
-            round(float(x), 6),
-            0,
-            name,
-            escaped_text(addresses[i]),
-        ]
-        row += ["", ""]
-        if offsets[i].any():
-            row += [float(offsets[i, 0]), float(offsets[i, 1])]
-        rows.append(row)
-    style = {
-        "html": candidate_html(),
-        "size": MARKER_PX,
-        "label": "",
-        "prefix": "Kandidat: ",
-        "cluster": "oc-cand",
-    }
-    MarkerLayer(rows, [style], name="Kandidatsteder").add_to(m)
-    return len(rows)
 
 
 def _area_layer(m: folium.Map, areas: gpd.GeoDataFrame | gpd.GeoSeries, simplify_m: float) -> bool:
@@ -569,7 +535,7 @@ def coverage_map(layers: MapLayers, options: MapOptions = MapOptions()) -> foliu
     n_unplaced = 0
     if services is not None and len(services):
         shown, n_unplaced = _service_layers(m, services, categories, cluster_threshold)
-    n_candidates = _candidate_layer(m, candidates) if candidates is not None else 0
+    n_candidates = candidate_layer(m, candidates) if candidates is not None else 0
 
     if legend:
         HtmlControl(legend, "bottomleft").add_to(m)

@@ -35,6 +35,7 @@ from geo.siting.model import (
     SitingResult,
 )
 from geo.siting.suggest import (
+    DEFAULT_TIME_LIMIT_S,
     SiteRequest,
     Suggestion,
     chosen_sites,
@@ -43,6 +44,7 @@ from geo.siting.suggest import (
 
 __all__ = [
     "BRUKERROM",
+    "DEFAULT_TIME_LIMIT_S",
     "METHODS",
     "CoverageModel",
     "SiteContext",

@@ -22,11 +22,17 @@ from geo.siting.explain import SuggestionExplanation, explain_suggestion
 from geo.siting.model import METHODS, CoverageModel, SitingResult
 
 __all__ = [
+    "DEFAULT_TIME_LIMIT_S",
     "SiteRequest",
     "Suggestion",
     "chosen_sites",
     "suggest_sites",
 ]
+
+
+DEFAULT_TIME_LIMIT_S = 2.0
+"""How long a solver may run for the app and the CLI; when it stops there, the result says so
+with its gap (a valid suggestion, perhaps not the best)."""
 
 
 @dataclass
@@ -76,7 +82,7 @@ class SiteRequest:
     grid_m: float | None = None
     within_codes: Sequence[str] | None = None
     exclusion_buffer_m: float = 0.0
-    time_limit_s: float = 30.0
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S
     balance_level: str = "bydel"
 
 

@@ -50,8 +50,11 @@ SCREENSHOTS = ROOT / "screenshots"
 REPORT = SCREENSHOTS / "load.json"
 
 N_SESSIONS = 20
-OVERALL_TIMEOUT_S = 240.0
-STEP_TIMEOUT_MS = 200_000  # one step may wait long under load; the overall timeout decides
+# A correctness test (every session its own candidate, every save lands, no errors): the deadline
+# only catches a hang, and tolerates a busy machine (about 4x the 140 s it takes on a quiet one).
+# The timing itself is reported in screenshots/load.json and belongs in the benchmark.
+OVERALL_TIMEOUT_S = float(os.environ.get("OSLO_COVERAGE_LOAD_TIMEOUT_S", "600"))
+STEP_TIMEOUT_MS = 500_000  # one step may wait long under load; the overall timeout decides
 REDUCED_MOTION = "reduce"  # see the module docstring
 ACTIONS_PER_SESSION = 4  # page load, add candidate, open Scenarier tab, save scenario
 # A grid over the built-up city (EPSG:25832); points outside every bydel are dropped.

@@ -1,0 +1,129 @@
+"""Benchmark of the app as a planner uses it: the real Streamlit server driven in headless Chromium.
+
+Not a test: prints the median and max over ``--runs`` runs (default 5) of each step.
+
+* first page load after starting the server (a new server per run): page → map drawn;
+* page load on a warm server (a new browser session per run);
+* a click on the map → the candidate panel shows the new candidate;
+* switching to *Sammenlign bydeler* → the table is drawn.
+
+Run: ``.venv/bin/python bench/bench_app.py [--runs 5]`` (``bash dev bench`` runs it). Needs Debian's
+``chromium`` (Playwright's own browser download is not used).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))  # the browser tests' server helper
+
+from appserver import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
+
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+
+
+def _map_drawn(page: Any, timeout_ms: float = 120_000) -> Any:
+    page.wait_for_selector(MAP_FRAME, state="attached", timeout=timeout_ms)
+    frame = page.frame_locator(MAP_FRAME).first
+    frame.locator("path.oc-bydel").first.wait_for(state="attached", timeout=timeout_ms)
+    return frame
+
+
+def _idle(page: Any) -> None:
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000
+    )
+
+
+def _load(browser: Any, url: str) -> tuple[Any, Any, float]:
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="nb-NO")
+    page = context.new_page()
+    start = time.perf_counter()
+    page.goto(url)
+    _map_drawn(page)
+    return context, page, time.perf_counter() - start
+
+
+def _click_to_panel(page: Any, k: int) -> float:
+    frame = _map_drawn(page)
+    _idle(page)
+    box = frame.locator(".leaflet-container").bounding_box()
+    start = time.perf_counter()
+    frame.locator(".leaflet-container").click(
+        position={"x": box["width"] * (0.40 + 0.03 * k), "y": box["height"] * 0.45}
+    )
+    page.wait_for_function(
+        "(n) => { const t = document.querySelector('.st-key-cand_summary table');"
+        " return t && t.textContent.includes('Kandidat K' + n); }",
+        arg=k + 1,
+        timeout=120_000,
+    )
+    return time.perf_counter() - start
+
+
+def _switch_to_compare(page: Any) -> float:
+    start = time.perf_counter()
+    page.get_by_role("tab", name="Sammenlign bydeler").click()
+    page.wait_for_function(
+        "() => { const t = document.querySelector('.st-key-compare_table table');"
+        " return t && t.textContent.includes('Hele byen'); }",
+        timeout=120_000,
+    )
+    return time.perf_counter() - start
+
+
+def _report(name: str, values: list[float], goal: float) -> None:
+    med, worst = statistics.median(values), max(values)
+    verdict = "OK" if med <= goal else "OVER GOAL"
+    print(
+        f"{name:<48} median {med:6.2f} s  max {worst:6.2f} s  (n={len(values)}, goal ≤ {goal:g} s: {verdict})"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    results: dict[str, list[float]] = {"first": [], "warm": [], "click": [], "compare": []}
+    with sync_playwright() as p, tempfile.TemporaryDirectory() as tmp:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        for run in range(args.runs):  # a fresh server each run: the first load after start
+            folder = Path(tmp) / f"run{run}"
+            folder.mkdir()
+            with running_app(folder / "s.sqlite", folder / "log.txt") as (url, _proc):
+                context, page, seconds = _load(browser, url)
+                results["first"].append(seconds)
+                context.close()
+                if run == 0:
+                    sessions: list[Callable[[], None]] = []
+                    for k in range(args.runs):
+                        context, page, seconds = _load(browser, url)
+                        results["warm"].append(seconds)
+                        results["click"].append(_click_to_panel(page, 0))
+                        _idle(page)
+                        results["compare"].append(_switch_to_compare(page))
+                        sessions.append(context.close)
+                        del k
+                    for close in sessions:
+                        close()
+        browser.close()
+    print("== App benchmark (real Streamlit server, headless Chromium) ==")
+    _report("page load → map drawn (first load after start)", results["first"], 4.0)
+    _report("page load → map drawn (warm server)", results["warm"], 1.5)
+    _report("click on the map → candidate panel updated", results["click"], 0.6)
+    _report("switch to «Sammenlign bydeler» → table drawn", results["compare"], 0.8)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
