@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bz2
+import importlib
 import io
 from pathlib import Path
 
@@ -404,6 +405,35 @@ def test_isochrone_respects_the_river_and_snap_offset() -> None:
     # a site off the network gets an empty polygon
     far = gn.isochrones(net, np.array([pt(5000, 0)]), [500.0])
     assert far.geometry.iloc[0].is_empty
+
+
+def test_isochrones_are_cached_per_network_site_and_threshold(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the package exports the function ``isochrones``, which shadows the module of that name
+    iso_module = importlib.import_module("geo.network.isochrones")
+    calls: list[float] = []
+    real = iso_module.corridor_polygon
+
+    def counting(segments: np.ndarray, buffer_m: float) -> shapely.Geometry:
+        calls.append(buffer_m)
+        return real(segments, buffer_m)
+
+    monkeypatch.setattr(iso_module, "corridor_polygon", counting)
+    net = river_town()
+    a = gn.isochrones(net, np.array([pt(0, -50)]), [250.0, 150.0], buffer_m=10.0)
+    assert len(calls) == 2
+    # the same site again, plus one new site: only the new site's two polygons are drawn
+    b = gn.isochrones(net, np.array([pt(0, -50), pt(200, 0)]), [250.0, 150.0], buffer_m=10.0)
+    assert len(calls) == 4
+    assert b.geometry.iloc[0].equals(a.geometry.iloc[0])
+    # another corridor width is another polygon; another network has its own cache
+    gn.isochrones(net, np.array([pt(0, -50)]), [250.0], buffer_m=20.0)
+    gn.isochrones(river_town(), np.array([pt(0, -50)]), [250.0], buffer_m=10.0)
+    assert len(calls) == 6
+    gn.clear_isochrone_cache()
+    gn.isochrones(net, np.array([pt(0, -50)]), [250.0], buffer_m=10.0)
+    assert len(calls) == 7
 
 
 def test_straight_isochrones_are_labelled_circles() -> None:

@@ -12,8 +12,10 @@ from geo import network as gn
 from geo import settings
 from geo.analysis.metrics import coverage_table
 from geo.analysis.whatif import WhatIf, candidate_coverage
+from geo.data.services import located
 from geo.data.study import Study
 from geo.distance import StraightLineEngine
+from geo.geom import xy_of
 
 X0, Y0 = 597_000.0, 6_643_000.0
 A, B = "030101", "030102"  # two FICTITIOUS square test "bydeler" (codes borrowed for labels)
@@ -146,8 +148,9 @@ def test_river_town_remove_recomputes_across_the_bridge() -> None:
 
 
 def random_case(
-    seed: int,
+    seed: int, shortest_factor: float = 1.0
 ) -> tuple[gn.NetworkEngine, gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """A grid town with a third of its streets gone; lengths × U(shortest_factor, 1.5)."""
     rng = np.random.default_rng(seed)
     net = gn.grid_network(25, 25, spacing_m=40.0, origin=(X0, Y0))
     # knock out a third of the streets so paths detour and pieces can be cut off entirely
@@ -157,7 +160,7 @@ def random_case(
         net.y,
         net.edge_u[keep],
         net.edge_v[keep],
-        net.edge_length[keep] * rng.uniform(1, 1.5, keep.sum()),
+        net.edge_length[keep] * rng.uniform(shortest_factor, 1.5, keep.sum()),
     )
     n = 150
     xy = np.c_[X0 + rng.uniform(-20, 980, n), Y0 + rng.uniform(-20, 980, n)]
@@ -187,9 +190,17 @@ def random_case(
     return gn.NetworkEngine(net, xy, max_snap_m=60.0), demand, services, bydeler
 
 
+@pytest.mark.parametrize("shortest_factor", [1.0, 0.5])
 @pytest.mark.parametrize("seed", range(8))
-def test_random_scenarios_equal_full_recomputation(seed: int) -> None:
-    engine, demand, services, bydeler = random_case(seed)
+def test_random_scenarios_equal_full_recomputation(seed: int, shortest_factor: float) -> None:
+    """Incremental add/remove/move equals a full search, on both search strategies.
+
+    With every edge at least its straight line (factor 1) an added site searches only the
+    nodes that could improve; with shorter edges (factor 0.5) that bound does not hold and the
+    search grows its radius instead.
+    """
+    engine, demand, services, bydeler = random_case(seed, shortest_factor)
+    assert engine.network.lengths_cover_straight_line is (shortest_factor >= 1)
     w = WhatIf(engine, demand, services, bydeler, threshold_m=200.0)
     rng = np.random.default_rng(100 + seed)
     add = np.c_[X0 + rng.uniform(0, 960, 2), Y0 + rng.uniform(0, 960, 2)]
@@ -325,6 +336,21 @@ def test_what_if_on_real_oslo_bydeler_equals_coverage_table(study: Study) -> Non
     grorud = result.diff.set_index("zone_code").loc["030110"]
     assert grorud["d_n_services"] == 1
     assert grorud["d_residents_within_threshold"] > 0
+
+
+def test_added_sites_on_the_real_extracts_equal_a_full_search(study: Study) -> None:
+    """Ten sites dropped one at a time across the inner city's real streets."""
+    net = gn.load_walk_network()
+    assert net is not None and net.lengths_cover_straight_line
+    engine = gn.NetworkEngine(net, study.demand_xy)
+    w = WhatIf(engine, study.demand, study.services, study.zones, threshold_m=500.0)
+    rng = np.random.default_rng(7)
+    on = study.demand_xy[engine.demand_on_network]
+    base = np.vstack([xy_of(located(study.services, None))])
+    for xy in on[rng.choice(len(on), 10, replace=False)]:
+        got = w.add([xy]).nearest_m
+        np.testing.assert_allclose(got, engine.nearest(np.vstack([base, xy])), atol=1e-6)
+        assert np.all(got <= w.nearest_m)
 
 
 def test_fast_difference_equals_compare_tables() -> None:

@@ -53,6 +53,9 @@ class _Sites:
         )
 
 
+_SLACK_M = 1e-6  # rounding in stored lengths; a node a micrometre off the bound stays in
+
+
 class _NetworkBackend:
     """Incremental nearest-site distances on the walking network (state per network node)."""
 
@@ -60,6 +63,11 @@ class _NetworkBackend:
         self.engine = engine
         self.csr = engine.network.csr
         self.max_edge = engine.network.max_incident_length
+        self.straight_bound = engine.network.lengths_cover_straight_line
+        self.x, self.y = engine.network.x, engine.network.y
+        self.edge_u = engine.network.edge_u
+        self.edge_v = engine.network.edge_v
+        self.edge_length = engine.network.edge_length
 
     def sites(self, xy: np.ndarray) -> _Sites:
         snap = self.engine.snap_sites(xy)
@@ -71,30 +79,60 @@ class _NetworkBackend:
         return _State(dist, map_positions(use, src))
 
     def add(self, state: _State, sites: _Sites, pos: int) -> None:
-        r"""Add site ``pos``: bounded Dijkstra from its node, radius doubled until provably enough.
+        r"""Add site ``pos``: one search over the only nodes it can improve.
 
-        A node *v* improves when :math:`o + \delta(a, v) < D(v)`. Every node on the shortest path
-        from the new node *a* to an improved node is itself improved (triangle inequality), so if
-        no improved node *v* within the search radius :math:`L` has
-        :math:`\delta(a, v) + \max_e w_e(v) \ge L`, no improved node lies beyond :math:`L`.
-        If :math:`D(a) \le o` nothing can improve and no search is run.
+        A node *v* improves when :math:`o + \delta(a, v) < D(v)`, and every node on the shortest
+        path from the new node *a* to an improved node is itself improved (triangle inequality).
+        When no edge is shorter than the straight line between its ends,
+        :math:`\delta(a, v) \ge \lVert a - v \rVert`, so every improved node lies in
+
+        .. math::
+
+            C = \{\, v : \lVert a - v \rVert < D(v) - o \,\}
+
+        and so do their shortest paths: one Dijkstra on the subgraph of :math:`C` is exact. On
+        other networks the search radius starts at :math:`D(a) - o` and grows until no edge
+        leaves the search towards a node it would improve. If :math:`D(a) \le o` nothing can
+        improve and no search is run.
         """
         if not sites.usable[pos]:
             return
         node, offset = int(sites.node[pos]), float(sites.offset[pos])
         if state.dist[node] <= offset:
             return
+        if self.straight_bound:
+            gap = np.hypot(self.x - self.x[node], self.y - self.y[node])
+            candidates = np.flatnonzero(gap < state.dist - offset + _SLACK_M)
+            sub = self.csr[candidates][:, candidates]
+            local = dijkstra(sub, directed=True, indices=int(np.searchsorted(candidates, node)))
+            improves = offset + local < state.dist[candidates]
+            better = candidates[improves]
+            state.dist[better] = offset + local[improves]
+            state.site[better] = pos
+            return
         limit = state.dist[node] - offset
         limit = max(limit, 2.0 * float(self.max_edge[node]), 1.0) if np.isfinite(limit) else np.inf
         while True:
             reach = dijkstra(self.csr, directed=True, indices=node, limit=limit)
-            reached = np.flatnonzero(reach < np.inf)
-            better = reached[offset + reach[reached] < state.dist[reached]]
-            if not np.isfinite(limit) or not np.any(reach[better] + self.max_edge[better] >= limit):
+            improves = offset + reach < state.dist
+            if not np.isfinite(limit) or not self._leaves_search(state, reach, improves, offset):
                 break
             limit *= 2.0
+        better = np.flatnonzero(improves)
         state.dist[better] = offset + reach[better]
         state.site[better] = pos
+
+    def _leaves_search(
+        self, state: _State, reach: np.ndarray, improves: np.ndarray, offset: float
+    ) -> bool:
+        """Whether an edge from an improved node leads outside the search to a node it improves."""
+        u, v, w = self.edge_u, self.edge_v, self.edge_length
+        out_uv = improves[u] & np.isinf(reach[v])
+        out_vu = improves[v] & np.isinf(reach[u])
+        return bool(
+            np.any(offset + reach[u[out_uv]] + w[out_uv] < state.dist[v[out_uv]])
+            or np.any(offset + reach[v[out_vu]] + w[out_vu] < state.dist[u[out_vu]])
+        )
 
     def remove(self, state: _State, sites: _Sites, active: np.ndarray, removed: np.ndarray) -> None:
         r"""Remove sites: recompute only the nodes they served, seeded from the area's border.

@@ -28,14 +28,16 @@ matrix from :func:`candidate_coverage`.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from pandas.api.types import is_integer_dtype, is_numeric_dtype
 
 from geo import settings
 from geo.analysis._incremental import FullBackend, backend
@@ -60,36 +62,64 @@ __all__ = [
 ]
 
 
+@dataclass(frozen=True)
+class _ScenarioFrames:
+    table: pd.DataFrame
+    diff: pd.DataFrame
+    sites: gpd.GeoDataFrame
+    services: gpd.GeoDataFrame
+
+
 @dataclass
 class ScenarioResult:
-    """Outcome of :meth:`WhatIf.scenario`.
+    """Outcome of :meth:`WhatIf.scenario`: distances at once, tables when first read.
+
+    A search over many scenarios reads only the distances; the zone table, the diff and the
+    changed registry are built on first access and kept.
 
     Attributes
     ----------
-    table
-        The full metric table (:func:`geo.analysis.zone_metrics.zone_metrics`) with the changes.
-    diff
-        ``scenario - baseline`` per zone for every numeric metric (``d_<metric>`` columns).
     nearest_m
         Metres from each demand point to its nearest site in the scenario.
     nearest_site
         Row position in :attr:`sites` of that site (``-1`` if none).
-    sites
-        The scenario's sites: baseline rows that were kept, then the added/moved ones.
-    services
-        The service registry as the scenario has it (what the table counts).
     elapsed_s
-        Seconds used (distances + table).
+        Seconds used for the distances (the tables are timed in :attr:`tables_s` once read).
 
     """
 
-    table: pd.DataFrame
-    diff: pd.DataFrame
     nearest_m: np.ndarray
     nearest_site: np.ndarray
-    sites: gpd.GeoDataFrame
-    services: gpd.GeoDataFrame
-    elapsed_s: float = 0.0
+    elapsed_s: float
+    _build: Callable[[], _ScenarioFrames] = field(repr=False)
+    tables_s: float = 0.0
+
+    @cached_property
+    def _frames(self) -> _ScenarioFrames:
+        start = time.perf_counter()
+        frames = self._build()
+        self.tables_s = time.perf_counter() - start
+        return frames
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The zone metric table with the changes."""
+        return self._frames.table
+
+    @property
+    def diff(self) -> pd.DataFrame:
+        """``scenario - baseline`` per zone (``d_<metric>`` columns)."""
+        return self._frames.diff
+
+    @property
+    def sites(self) -> gpd.GeoDataFrame:
+        """The scenario's sites: kept baseline rows, then added and moved ones."""
+        return self._frames.sites
+
+    @property
+    def services(self) -> gpd.GeoDataFrame:
+        """The registry as the scenario has it."""
+        return self._frames.services
 
 
 @dataclass
@@ -388,36 +418,36 @@ class WhatIf:
                 self._backend.add(state, sites, pos)
         nearest_m, nearest_pos = self._backend.demand(state)
 
-        category = add_category or (self.categories[0] if self.categories else "annet")
-        new_rows = self._new_rows(add_xy, category)
-        if move:
-            new_rows = pd.concat(
-                [new_rows, self._moved_rows(self._positions(list(move)), moved_xy)],
-                ignore_index=True,
-            )
-        keep_rows = self._site_rows.iloc[np.flatnonzero(active[: len(self._site_ids)])]
-        drop_labels = self._site_rows.index[removed]
-        services = self.services.drop(index=drop_labels)
-        if len(new_rows):
-            services = pd.concat([services, new_rows], ignore_index=True)
-        scenario_sites = (
-            pd.concat([keep_rows, new_rows], ignore_index=True) if len(new_rows) else keep_rows
-        )
-        # site positions → row positions in scenario_sites
+        # site positions → row positions in the scenario's sites
         row_of = np.full(len(sites.xy), -1, dtype=np.int64)
         row_of[np.flatnonzero(active)] = np.arange(int(active.sum()))
         nearest_row = map_positions(row_of, nearest_pos)
+        category = add_category or (self.categories[0] if self.categories else "annet")
 
-        table = self._table(nearest_m, services)
-        diff = _difference(self.baseline, table)
+        def frames() -> _ScenarioFrames:
+            new_rows = self._new_rows(add_xy, category)
+            if move:
+                new_rows = pd.concat(
+                    [new_rows, self._moved_rows(self._positions(list(move)), moved_xy)],
+                    ignore_index=True,
+                )
+            keep_rows = self._site_rows.iloc[np.flatnonzero(active[: len(self._site_ids)])]
+            services = self.services.drop(index=self._site_rows.index[removed])
+            if len(new_rows):
+                services = pd.concat([services, new_rows], ignore_index=True)
+            scenario_sites = (
+                pd.concat([keep_rows, new_rows], ignore_index=True) if len(new_rows) else keep_rows
+            )
+            table = self._table(nearest_m, services)
+            return _ScenarioFrames(
+                table, _difference(self.baseline, table), scenario_sites, services
+            )
+
         return ScenarioResult(
-            table=table,
-            diff=diff,
             nearest_m=nearest_m,
             nearest_site=nearest_row,
-            sites=scenario_sites,
-            services=services,
             elapsed_s=time.perf_counter() - start,
+            _build=frames,
         )
 
     def add(
@@ -527,11 +557,14 @@ def _difference(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFrame:
     key = ["zone_code", "zone"]
     if not baseline[key].equals(scenario[key]) or list(baseline.columns) != list(scenario.columns):
         return compare_tables(baseline, scenario)
-    numeric = [
-        c for c in baseline.columns if c not in key and pd.api.types.is_numeric_dtype(baseline[c])
-    ]
-    columns = {k: baseline[k].to_numpy() for k in key}
+    # one block per table: pandas deep-copies ``attrs`` on every single-column access
+    dtypes = baseline.dtypes
+    numeric = [c for c in baseline.columns if c not in key and is_numeric_dtype(dtypes[c])]
+    before = baseline[numeric].to_numpy(dtype=float, na_value=np.nan)
     with np.errstate(invalid="ignore"):
-        for column in numeric:
-            columns[f"d_{column}"] = scenario[column].to_numpy() - baseline[column].to_numpy()
+        change = scenario[numeric].to_numpy(dtype=float, na_value=np.nan) - before
+    columns: dict[str, Any] = {k: baseline[k].to_numpy() for k in key}
+    for j, column in enumerate(numeric):
+        whole = is_integer_dtype(dtypes[column]) and is_integer_dtype(scenario.dtypes[column])
+        columns[f"d_{column}"] = change[:, j].astype(np.int64) if whole else change[:, j]
     return pd.DataFrame(columns)

@@ -36,7 +36,10 @@ from geo.network.graph import (
 )
 from geo.network.isochrones import (
     DEFAULT_ISOCHRONE_BUFFER_M,
+    clear_isochrone_cache,
+    corridor_polygon,
     isochrones,
+    reached_segments,
     service_areas,
     straight_isochrones,
 )
@@ -99,6 +102,8 @@ __all__ = [
     "PathArg",
     "Snap",
     "WalkNetwork",
+    "clear_isochrone_cache",
+    "corridor_polygon",
     "distance_engine",
     "download_walk_network",
     "exclusion_reason",
@@ -114,6 +119,7 @@ __all__ = [
     "network_sources",
     "oslo_polygon",
     "project",
+    "reached_segments",
     "read_network",
     "read_osm",
     "reason_code",

@@ -64,7 +64,7 @@ DEFAULT_MAX_SEGMENT_M = 50.0
 """Longer edges are split so that snapping to the nearest node is never more than 25 m off."""
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity: caches are keyed by the network
 class WalkNetwork:
     """An undirected walking network in EPSG:25832.
 

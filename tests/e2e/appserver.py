@@ -29,6 +29,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
+# how long one browser step may wait: the tests check behaviour, not speed (bench/bench_app.py
+# times it), and the load test's 20 sessions run beside them on the same two cores
+STEP_TIMEOUT_MS = int(float(os.environ.get("OSLO_COVERAGE_E2E_STEP_TIMEOUT_S", "240")) * 1000)
 
 
 def free_port() -> int:

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from appserver import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, running_app
+from appserver import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, STEP_TIMEOUT_MS, running_app
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +57,7 @@ def page(browser: Any, app_server: str, blocked: list[str]) -> Iterator[Any]:
 
     context.route("**/*", _route)
     pg = context.new_page()
-    pg.set_default_timeout(60_000)
+    pg.set_default_timeout(STEP_TIMEOUT_MS)
     pg.goto(app_server)
     yield pg
     context.close()

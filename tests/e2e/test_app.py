@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from appserver import STEP_TIMEOUT_MS
 
 pytestmark = pytest.mark.e2e
 
@@ -47,7 +48,7 @@ def _record(key: str, seconds: float) -> None:
     TIMINGS.write_text(json.dumps(data, indent=2))
 
 
-def _wait_idle(page: Any, timeout_ms: int = 60_000) -> None:
+def _wait_idle(page: Any, timeout_ms: int = STEP_TIMEOUT_MS) -> None:
     """Wait until Streamlit has finished the current run (no 'running' status widget)."""
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
@@ -58,7 +59,7 @@ def _wait_idle(page: Any, timeout_ms: int = 60_000) -> None:
 def _map(page: Any) -> Any:
     page.wait_for_selector(MAP_FRAME, state="attached")
     frame = page.frame_locator(MAP_FRAME).first
-    frame.locator("path.oc-bydel").first.wait_for(state="attached", timeout=60_000)
+    frame.locator("path.oc-bydel").first.wait_for(state="attached", timeout=STEP_TIMEOUT_MS)
     return frame
 
 
@@ -151,7 +152,7 @@ def test_click_on_map_adds_and_moves_candidate(page: Any) -> None:
         "(old) => { const el = document.querySelector('.st-key-cand_summary table');"
         " return el && el.textContent !== old; }",
         arg=first,
-        timeout=30_000,
+        timeout=STEP_TIMEOUT_MS,
     )
     _wait_idle(page)
     _record("rerun_after_move_s", time.perf_counter() - start)
@@ -231,8 +232,10 @@ def test_network_basis_year_and_unplaced_services_are_shown(page: Any) -> None:
     unplaced = _grid_text(page, "unplaced_table")
     assert "Dalsbergstien" in unplaced and "Herslebs gate 43" in unplaced
     sidebar.get_by_text("Gangnett (OSM)").click()
-    page.get_by_text("Gangavstand langs gangnettet", exact=False).first.wait_for(timeout=120_000)
-    _wait_idle(page, 120_000)
+    page.get_by_text("Gangavstand langs gangnettet", exact=False).first.wait_for(
+        timeout=STEP_TIMEOUT_MS
+    )
+    _wait_idle(page)
     page.get_by_role("tab", name="Sammenlign bydeler").click()
     text = _grid_text(page, "compare_table")
     assert "gangnett" in text and "luftlinje (gangnettet når bare 0 % av innbyggerne)" in text
@@ -243,7 +246,7 @@ def test_proposal_a_shows_six_zones_and_the_unassigned_centre(page: Any) -> None
     """The zone-set selector: proposal A (not adopted) draws its six bydeler and Sentrum apart."""
     _map(page)
     choose(page, "zone_set", "Forslag A (høring 2025), ikke vedtatt")
-    _wait_idle(page, 120_000)
+    _wait_idle(page)
     frame = page.frame_locator(MAP_FRAME).first
     deadline = time.monotonic() + 120
     while frame.locator("path.oc-bydel").count() != 7 and time.monotonic() < deadline:
