@@ -36,8 +36,11 @@ def map_panel(
     study: Study, engine: DistanceEngine, whatif: WhatIf, analysis: AnalysisSettings
 ) -> None:
     """The map and the candidate panel: a click on the map reruns only this part of the page."""
+    started = time.perf_counter()
     apply_map_click(study, analysis)
     map_tab(study, engine, whatif, session().comparison(whatif, analysis), analysis)
+    if os.environ.get("OSLO_COVERAGE_TIMING"):
+        print("timing", {"kartpanel": round((time.perf_counter() - started) * 1000)}, flush=True)
 
 
 def main() -> None:

@@ -14,6 +14,8 @@ Run: ``.venv/bin/python bench/bench_app.py [--runs 5]`` (``bash dev bench`` runs
 from __future__ import annotations
 
 import argparse
+import ast
+import os
 import statistics
 import sys
 import tempfile
@@ -25,14 +27,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))  # the browser tests' server helper
 
-from appserver import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
-
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+from appserver import CHROMIUM, CHROMIUM_ARGS, MAP_FRAME, map_frame, running_app  # noqa: E402
 
 
 def _map_drawn(page: Any, timeout_ms: float = 120_000) -> Any:
     page.wait_for_selector(MAP_FRAME, state="attached", timeout=timeout_ms)
-    frame = page.frame_locator(MAP_FRAME).first
+    frame = map_frame(page)
     frame.locator("path.oc-bydel").first.wait_for(state="attached", timeout=timeout_ms)
     return frame
 
@@ -80,6 +80,20 @@ def _switch_to_compare(page: Any) -> float:
     return time.perf_counter() - start
 
 
+def _server_times(log: Path) -> dict[str, list[float]]:
+    """The app's own timing lines (``OSLO_COVERAGE_TIMING``): whole page runs and map panel runs."""
+    out: dict[str, list[float]] = {"whole page run": [], "map panel run (fragment)": []}
+    for line in log.read_text(errors="replace").splitlines():
+        if not line.startswith("timing {"):
+            continue
+        parts = ast.literal_eval(line.removeprefix("timing "))
+        if set(parts) == {"kartpanel"}:
+            out["map panel run (fragment)"].append(parts["kartpanel"] / 1e3)
+        else:
+            out["whole page run"].append(sum(parts.values()) / 1e3)
+    return {k: v for k, v in out.items() if v}
+
+
 def _report(name: str, values: list[float], goal: float) -> None:
     med, worst = statistics.median(values), max(values)
     verdict = "OK" if med <= goal else "OVER GOAL"
@@ -94,7 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
+    os.environ["OSLO_COVERAGE_TIMING"] = "1"  # the server logs its own time per run
+
     results: dict[str, list[float]] = {"first": [], "warm": [], "click": [], "compare": []}
+    server: dict[str, list[float]] = {}
     with sync_playwright() as p, tempfile.TemporaryDirectory() as tmp:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         for run in range(args.runs):  # a fresh server each run: the first load after start
@@ -116,12 +133,16 @@ def main(argv: list[str] | None = None) -> int:
                         del k
                     for close in sessions:
                         close()
+                    server = _server_times(folder / "log.txt")
         browser.close()
     print("== App benchmark (real Streamlit server, headless Chromium) ==")
     _report("page load → map drawn (first load after start)", results["first"], 4.0)
     _report("page load → map drawn (warm server)", results["warm"], 1.5)
     _report("click on the map → candidate panel updated", results["click"], 0.6)
     _report("switch to «Sammenlign bydeler» → table drawn", results["compare"], 0.8)
+    print("server time per run in the same session (the rest is Streamlit and the browser):")
+    for name, values in server.items():
+        print(f"  {name:<46} median {statistics.median(values) * 1e3:6.0f} ms  (n={len(values)})")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import subprocess
@@ -116,27 +117,25 @@ def test_full_map_links_only_local_files(full_map):
         assert any(url.endswith(needed) for url in urls), needed
 
 
-def test_streamlit_folium_gets_only_local_links(study, monkeypatch):
-    import streamlit_folium
+def test_app_map_document_has_only_local_links(study):
+    """The page the app's map component shows: vendored scripts and styles only, legend inside."""
+    from ui.leaflet_map import map_document
 
-    captured: dict = {}
-
-    def component(**kwargs):
-        captured.update(kwargs)
-        return kwargs.get("default")
-
-    monkeypatch.setattr(streamlit_folium, "_component_func", component)
     m = maps.coverage_map(
         MapLayers(study.zones, services=study.services, user_points=study.services)
     )
-    group = folium.FeatureGroup(name="lagt til av appen")
-    MarkerCluster().add_to(group)  # not localised by hand: st_folium adds it to the map
-    streamlit_folium.st_folium(m, height=500, feature_group_to_add=group)
-    links = captured["js_links"] + captured["css_links"]
-    assert links and all(link.startswith("/app/static/vendor/") for link in links), links
-    assert any(link.endswith("leaflet.markercluster.js") for link in captured["js_links"])
-    assert "<style>" in captured["header"] and webassets.external_urls(captured["header"]) == []
-    assert "oc-legend" in captured["script"] or "oc-legend" in captured["header"]
+    MarkerCluster().add_to(m)  # added after the map was built: localised all the same
+    html, name, digest = map_document(m)
+    assert webassets.external_urls(html) == []
+    assert "/app/static/vendor/leaflet/leaflet.js" in html
+    assert any(
+        url.endswith("leaflet.markercluster.js") for url in re.findall(r'src="([^"]+)"', html)
+    )
+    assert f"var {name} = L.map(" in html and "oc-legend" in html
+    # the digest names the document (the component reloads the map only when it changes)
+    assert digest == hashlib.sha256(html.encode()).hexdigest()[:16]
+    other = maps.coverage_map(MapLayers(study.zones))
+    assert map_document(other)[2] != digest
 
 
 def test_localise_does_not_change_folium_classes(zones):

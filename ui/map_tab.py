@@ -6,18 +6,16 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo.data.study import Study
 from geo.distance import DistanceEngine
 from geo.errors import GeocodeUnavailableError
 from geo.export.tables import unplaced_services
 from geo.geocode import search_address
-from geo.geom import parse_point_text
+from geo.geom import parse_point_text, xy_of
 from geo.labels import CATEGORIES, METRIC_LABELS, SUMMARY_LABELS, summary_labels
 from geo.maps import web as maps
 from geo.maps.web import MapLayers, MapOptions
-from geo.maps.web_candidates import candidate_group
 from geo.names import CITY_CODE
 from geo.workspace import compare as ws
 from geo.workspace.candidates import (
@@ -25,6 +23,7 @@ from geo.workspace.candidates import (
 )
 from geo.workspace.compare import areas_around_sites
 from geo.workspace.settings import AnalysisSettings
+from ui.leaflet_map import leaflet_map, map_document
 from ui.state import load_delbydel_outlines, session, show_table, state
 
 TILE_CHOICES = {
@@ -73,34 +72,39 @@ def map_tab(
             help="Områder innen terskelen rundt tilbud og kandidater.",
         )
         table = comparison.combined.table if comparison.combined is not None else whatif.baseline
-        areas = None
-        if show_areas:
-            sites = ws.located_sites(whatif, session().candidates)
-            areas = areas_around_sites(engine, sites, analysis.threshold_m)
         user = session().user_data
-        # the base map (today's coverage) is the same from click to click, so the browser keeps
-        # it; the candidates come as a layer of their own, added without redrawing the map
-        m = maps.coverage_map(
-            MapLayers(
-                study.zones,
-                table=whatif.baseline,
-                metric=analysis.metric,
-                services=whatif.services,
-                delbydeler=load_delbydel_outlines() if show_delbydeler else None,
-                service_areas=areas,
-                user_points=user.frame if user is not None and user.kind == "points" else None,
-                categories=list(analysis.categories),
-            ),
-            MapOptions(tiles=tiles),
+        # the base map (today's coverage) is the same from click to click, so it is built once
+        # per setting and the browser keeps it; the candidates are drawn on it in place
+        signature = (
+            id(whatif),
+            analysis,
+            tiles,
+            show_delbydeler,
+            id(user),
+            xy_of(session().candidates).tobytes() if show_areas else b"",
         )
-        st_folium(
-            m,
-            key="kart",
-            height=560,
-            use_container_width=True,
-            returned_objects=["last_clicked"],
-            feature_group_to_add=candidate_group(session().candidates),
-        )
+        cached = st.session_state.get("_map_document")
+        if cached is None or cached[0] != signature:
+            areas = None
+            if show_areas:
+                sites = ws.located_sites(whatif, session().candidates)
+                areas = areas_around_sites(engine, sites, analysis.threshold_m)
+            m = maps.coverage_map(
+                MapLayers(
+                    study.zones,
+                    table=whatif.baseline,
+                    metric=analysis.metric,
+                    services=whatif.services,
+                    delbydeler=load_delbydel_outlines() if show_delbydeler else None,
+                    service_areas=areas,
+                    user_points=user.frame if user is not None and user.kind == "points" else None,
+                    categories=list(analysis.categories),
+                ),
+                MapOptions(tiles=tiles),
+            )
+            cached = (signature, map_document(m))
+            st.session_state["_map_document"] = cached
+        leaflet_map(cached[1], session().candidates, key="kart", height=560)
         st.caption(
             f"Kartet viser {METRIC_LABELS[analysis.metric].lower()} i dag; kandidatene er merket "
             "med ring, og hva de endrer står i tabellen under. "

@@ -62,8 +62,9 @@ from geo.maps.web import (
     coverage_map,
 )
 from geo.maps.web_candidates import (
-    candidate_group,
+    CANDIDATE_MARKER,
     candidate_layer,
+    candidate_points,
 )
 from geo.maps.webassets import (
     ASSET_MAP,
@@ -79,6 +80,7 @@ from geo.maps.webassets import (
 
 __all__ = [
     "ASSET_MAP",
+    "CANDIDATE_MARKER",
     "CENTRE_HALF_WIDTH_M",
     "CENTRE_XY",
     "CLASSIFIERS",
@@ -97,9 +99,9 @@ __all__ = [
     "add_title_and_footer",
     "apply_limits",
     "area_outline",
-    "candidate_group",
     "candidate_layer",
     "candidate_map",
+    "candidate_points",
     "centre_extent",
     "choropleth_map",
     "classify",

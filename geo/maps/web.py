@@ -1,8 +1,8 @@
 """Interactive folium maps for the app: bydel choropleth, services, candidates, user data.
 
-:func:`coverage_map` is a pure function of the data (no Streamlit): the app passes its result to
-``streamlit_folium.st_folium``, and :func:`geo.export.export_html` can write it as one offline
-HTML file. Every script, stylesheet, font and icon is served from the project
+:func:`coverage_map` is a pure function of the data (no Streamlit): the app shows the page it
+renders to in its map component (``ui/leaflet_map``), and :func:`geo.export.export_html` can write
+it as one offline HTML file. Every script, stylesheet, font and icon is served from the project
 (:func:`geo.webassets.localise`), so the map works without internet. A background map
 (``tiles="osm"`` or ``"kartverket"``) is optional and only fetched when asked for; without it
 (``tiles="none"``) the bydeler are drawn filled on a plain light background.

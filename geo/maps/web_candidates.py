@@ -1,4 +1,4 @@
-"""The candidate sites on the interactive map: drawn with it, or as a layer added without a redraw."""
+"""The candidate sites on the interactive map: drawn with it, or sent to a map already shown."""
 
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ from geo.maps._leaflet import (
 )
 
 __all__ = [
-    "candidate_group",
+    "CANDIDATE_MARKER",
     "candidate_layer",
+    "candidate_points",
 ]
 
 
@@ -51,37 +52,41 @@ def candidate_layer(m: folium.Map, candidates: gpd.GeoDataFrame) -> int:
             row += [float(offsets[i, 0]), float(offsets[i, 1])]
         rows.append(row)
     style = {
-        "html": candidate_html(),
+        "html": CANDIDATE_MARKER["html"],
         "size": MARKER_PX,
         "label": "",
-        "prefix": "Kandidat: ",
+        "prefix": CANDIDATE_MARKER["prefix"],
         "cluster": "oc-cand",
     }
     MarkerLayer(rows, [style], name="Kandidatsteder").add_to(m)
     return len(rows)
 
 
-def candidate_group(candidates: gpd.GeoDataFrame | None) -> folium.FeatureGroup:
-    """The candidate sites as a layer of their own, for maps that add it without a redraw.
+def candidate_points(candidates: gpd.GeoDataFrame | None) -> list[dict[str, Any]]:
+    """The candidates as ``{"lat", "lon", "name"}`` (WGS 84, HTML-escaped name) for a live map.
 
-    The app hands it to ``st_folium(feature_group_to_add=…)``: a click that adds or moves a
-    candidate then updates this layer in the browser while the rest of the map stays as it is.
+    The app's map draws these on the map already in the browser, so a click that adds or
+    moves a candidate does not redraw the map.
     """
-    group = folium.FeatureGroup(name="Kandidatsteder")
     if candidates is None or not len(candidates):
-        return group
+        return []
     placed = located(to_analysis_crs(candidates))
     ll = placed.to_crs(settings.DISPLAY_CRS).geometry
     names = placed["name"].tolist() if "name" in placed.columns else [None] * len(placed)
-    for i, (y, x) in enumerate(zip(ll.y.to_numpy(), ll.x.to_numpy(), strict=True)):
-        folium.Marker(
-            [round(float(y), 6), round(float(x), 6)],
-            icon=folium.DivIcon(
-                html=candidate_html(),
-                icon_size=(MARKER_PX, MARKER_PX),
-                icon_anchor=(MARKER_PX // 2, MARKER_PX // 2),
-                class_name="oc-icon",
-            ),
-            tooltip=f"Kandidat: {escaped_text(names[i]) or f'nr. {i + 1}'}",
-        ).add_to(group)
-    return group
+    return [
+        {
+            "lat": round(float(point.y), 6),
+            "lon": round(float(point.x), 6),
+            "name": escaped_text(names[i]) or f"nr. {i + 1}",
+        }
+        for i, point in enumerate(ll)
+    ]
+
+
+CANDIDATE_MARKER = {
+    "html": candidate_html(),
+    "class_name": "oc-icon",
+    "size": MARKER_PX,
+    "prefix": "Kandidat: ",
+}
+"""How a live map draws each candidate: the same ring as :func:`candidate_layer`."""

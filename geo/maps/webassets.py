@@ -18,12 +18,10 @@ user asks for a background map.
 How :func:`localise` changes a map
 ----------------------------------
 folium's elements carry their links in the class attributes ``default_js``/``default_css``
-(lists of ``(name, url)``), and both folium's renderer and ``streamlit_folium.st_folium`` read
-them from each element of the map. :func:`localise` gives **each element of the given map** its
+(lists of ``(name, url)``), and folium's renderer reads them from each element of the map. :func:`localise` gives **each element of the given map** its
 own instance-level lists with local URLs; the folium classes are not touched, so another map
 built afterwards still has folium's defaults (no global state leaks between calls). Because
-elements may be added after :func:`localise` (for example the feature group that ``st_folium``
-adds to the map), the map's ``add_child`` and ``render`` are wrapped (on that instance only) so
+elements may be added after :func:`localise` (for example a layer added by a caller), the map's ``add_child`` and ``render`` are wrapped (on that instance only) so
 that they localise what was added.
 """
 
@@ -249,7 +247,7 @@ def localise(m: Any, base_url: str = DEFAULT_BASE_URL, strict: bool = True) -> A
     Parameters
     ----------
     m
-        A :class:`folium.Map` (or any folium element, e.g. a feature group given to ``st_folium``).
+        A :class:`folium.Map` (or any folium element, e.g. a feature group).
     base_url
         URL under which ``static/vendor`` is served; Streamlit's static serving by default.
     strict
@@ -261,7 +259,7 @@ def localise(m: Any, base_url: str = DEFAULT_BASE_URL, strict: bool = True) -> A
     -------
     The same map, changed in place: each element gets instance-level ``default_js`` /
     ``default_css`` lists (folium's classes are not changed); ``m.add_child`` is wrapped to
-    localise what is added to the map later (e.g. the feature group that ``st_folium`` adds) and
+    localise what is added to the map later (e.g. a layer added by a caller) and
     ``m.render`` to localise every element again right before each render.
 
     """

@@ -15,6 +15,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -29,6 +30,15 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
+# the app's map component (ui/leaflet_map) and the frame inside it that holds the Leaflet map
+MAP_FRAME = 'iframe[title="ui.leaflet_map.oslo_kart"]'
+
+
+def map_frame(page: Any) -> Any:
+    """The Leaflet map's document inside the map component (sync or async Playwright page)."""
+    return page.frame_locator(MAP_FRAME).first.frame_locator("iframe").first
+
+
 # how long one browser step may wait: the tests check behaviour, not speed (bench/bench_app.py
 # times it), and the load test's 20 sessions run beside them on the same two cores
 STEP_TIMEOUT_MS = int(float(os.environ.get("OSLO_COVERAGE_E2E_STEP_TIMEOUT_S", "240")) * 1000)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from appserver import STEP_TIMEOUT_MS
+from appserver import MAP_FRAME, STEP_TIMEOUT_MS, map_frame
 
 pytestmark = pytest.mark.e2e
 
@@ -31,7 +31,6 @@ BYDEL_NAMES = [
     "Søndre Nordstrand",
     "Sentrum",
 ]
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 TIMINGS = SCREENSHOTS / "timings.json"
 
@@ -58,7 +57,7 @@ def _wait_idle(page: Any, timeout_ms: int = STEP_TIMEOUT_MS) -> None:
 
 def _map(page: Any) -> Any:
     page.wait_for_selector(MAP_FRAME, state="attached")
-    frame = page.frame_locator(MAP_FRAME).first
+    frame = map_frame(page)
     frame.locator("path.oc-bydel").first.wait_for(state="attached", timeout=STEP_TIMEOUT_MS)
     return frame
 
@@ -247,7 +246,7 @@ def test_proposal_a_shows_six_zones_and_the_unassigned_centre(page: Any) -> None
     _map(page)
     choose(page, "zone_set", "Forslag A (høring 2025), ikke vedtatt")
     _wait_idle(page)
-    frame = page.frame_locator(MAP_FRAME).first
+    frame = map_frame(page)
     deadline = time.monotonic() + 120
     while frame.locator("path.oc-bydel").count() != 7 and time.monotonic() < deadline:
         time.sleep(0.5)  # the map is redrawn once the run with the new zones has finished

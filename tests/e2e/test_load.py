@@ -36,7 +36,7 @@ from urllib.parse import urlparse
 import geopandas as gpd
 import pytest
 import shapely
-from appserver import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, running_app
+from appserver import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, MAP_FRAME, map_frame, running_app
 
 from geo import settings
 from geo.data.boundaries import assign_bydel
@@ -45,7 +45,6 @@ from geo.scenarios import ScenarioStore
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 SCREENSHOTS = ROOT / "screenshots"
 REPORT = SCREENSHOTS / "load.json"
 
@@ -241,7 +240,7 @@ async def _run_session(context: Any, url: str, result: SessionResult) -> None:
         result.stage = "laster siden"
         await page.goto(url)
         await page.wait_for_selector(MAP_FRAME, state="attached")
-        bydel_paths = page.frame_locator(MAP_FRAME).first.locator("path.oc-bydel")
+        bydel_paths = map_frame(page).locator("path.oc-bydel")
         await bydel_paths.nth(15).wait_for(state="attached")
         n_paths = await bydel_paths.count()
         assert n_paths == 16, f"økt {result.index}: {n_paths} bydeler i kartet, ventet 16"

@@ -1,0 +1,54 @@
+"""The app's map: a folium map kept in the browser, clicks sent back without delay.
+
+``streamlit-folium`` sends the whole map script on every run and waits 250 ms after a click
+before it reports it; here the map document goes to the browser once per setting (the
+component reloads it only when it changed) and a click is reported at once. The candidate
+markers are sent as plain coordinates and drawn on the map in place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+import streamlit.components.v1 as components
+
+from geo.maps.web_candidates import CANDIDATE_MARKER, candidate_points
+
+__all__ = ["leaflet_map", "map_document"]
+
+_component = components.declare_component("oslo_kart", path=str(Path(__file__).parent))
+
+
+def map_document(m: folium.Map) -> tuple[str, str, str]:
+    """``(html, map_name, map_id)`` of a folium map: its whole page, its JS name, a digest."""
+    html = m.get_root().render()
+    return html, m.get_name(), hashlib.sha256(html.encode()).hexdigest()[:16]
+
+
+def leaflet_map(
+    document: tuple[str, str, str],
+    candidates: gpd.GeoDataFrame | None,
+    *,
+    key: str,
+    height: int,
+) -> dict[str, Any] | None:
+    """Show the map document with the candidates on it; returns ``{"last_clicked": …}``.
+
+    The value is also in ``st.session_state[key]``, as ``st_folium`` had it.
+    """
+    html, map_name, map_id = document
+    value = _component(
+        html=html,
+        map_name=map_name,
+        map_id=map_id,
+        candidates=candidate_points(candidates),
+        candidate_style=CANDIDATE_MARKER,
+        height=height,
+        key=key,
+        default=None,
+    )
+    return value if isinstance(value, dict) else None
