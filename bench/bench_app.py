@@ -3,7 +3,8 @@
 Not a test: prints the median and max over ``--runs`` runs (default 5) of each step.
 
 * first page load after starting the server (a new server per run): page → map drawn;
-* page load on a warm server (a new browser session per run);
+* page load on a warm server (a new browser session per run, so nothing cached), and the same
+  browser loading the page again (Streamlit's and Leaflet's files from its cache);
 * a click on the map → the candidate panel shows the new candidate;
 * switching to *Sammenlign bydeler* → the table is drawn.
 
@@ -50,6 +51,14 @@ def _load(browser: Any, url: str) -> tuple[Any, Any, float]:
     page.goto(url)
     _map_drawn(page)
     return context, page, time.perf_counter() - start
+
+
+def _reload(page: Any) -> float:
+    """The same browser opens the app again: Streamlit's and Leaflet's files come from its cache."""
+    start = time.perf_counter()
+    page.reload()
+    _map_drawn(page)
+    return time.perf_counter() - start
 
 
 def _click_to_panel(page: Any, k: int) -> float:
@@ -110,7 +119,13 @@ def main(argv: list[str] | None = None) -> int:
 
     os.environ["OSLO_COVERAGE_TIMING"] = "1"  # the server logs its own time per run
 
-    results: dict[str, list[float]] = {"first": [], "warm": [], "click": [], "compare": []}
+    results: dict[str, list[float]] = {
+        "first": [],
+        "warm": [],
+        "returning": [],
+        "click": [],
+        "compare": [],
+    }
     server: dict[str, list[float]] = {}
     with sync_playwright() as p, tempfile.TemporaryDirectory() as tmp:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
@@ -129,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
                         results["click"].append(_click_to_panel(page, 0))
                         _idle(page)
                         results["compare"].append(_switch_to_compare(page))
+                        results["returning"].append(_reload(page))
                         sessions.append(context.close)
                         del k
                     for close in sessions:
@@ -138,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     print("== App benchmark (real Streamlit server, headless Chromium) ==")
     _report("page load → map drawn (first load after start)", results["first"], 4.0)
     _report("page load → map drawn (warm server)", results["warm"], 1.5)
+    _report("  the same, browser with its cache (reload)", results["returning"], 1.5)
     _report("click on the map → candidate panel updated", results["click"], 0.6)
     _report("switch to «Sammenlign bydeler» → table drawn", results["compare"], 0.8)
     print("server time per run in the same session (the rest is Streamlit and the browser):")

@@ -10,6 +10,7 @@ import shapely
 
 from geo import settings
 from geo.analysis.metrics import coverage_table
+from geo.data.study import Study
 from geo.scenarios import Scenario, ScenarioStore
 from geo.workspace.candidates import CANDIDATE_COLUMNS
 from geo.workspace.session import Session
@@ -144,3 +145,22 @@ def test_restore_of_a_scenario_stored_without_quality(study) -> None:
     restored = session.restore(Scenario("gammel", "", old, {"categories": None, "metric": "nope"}))
     assert restored == AnalysisSettings()
     assert session.candidates["coord_quality"].tolist() == ["brukeroppgitt"]
+
+
+def test_remembered_views_are_computed_again_only_when_their_key_changes(study: Study) -> None:
+    session = Session()
+    calls: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    key = ("settings", session.data_version, session.candidates_key())
+    assert session.remembered("view", key, compute) == 1
+    assert session.remembered("view", key, compute) == 1
+    assert session.remembered("other view", key, compute) == 2
+    # a candidate added: the key of a view that depends on candidates changes
+    assert session.click(*GRORUD_T, "add", study.bydeler, "brukerrom") is None
+    changed = ("settings", session.data_version, session.candidates_key())
+    assert changed != key
+    assert session.remembered("view", changed, compute) == 3

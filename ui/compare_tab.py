@@ -28,7 +28,7 @@ from geo.names import CITY_CODE
 from geo.style import OSLO_PALETTE
 from geo.workspace import compare as ws
 from geo.workspace.settings import AnalysisSettings
-from ui.state import drug_scenes, load_engine, session, show_table, walk_network
+from ui.state import drug_scenes, load_engine, remembered, session, show_table, walk_network
 
 
 def compare_tab(
@@ -202,13 +202,17 @@ def zone_set_section(analysis: AnalysisSettings) -> None:
         format_func=lambda key: ZONE_SETS[key].label,
         key="compare_against",
     )
-    cases = []
-    for settings in (analysis, replace(analysis, zone_set=other)):
-        study, engine = load_engine(settings)
-        cases.append((session().study(study), engine))
-    comparison = compare_zone_sets(
-        cases, list(analysis.categories), analysis.threshold_m, analysis.speed_kmh
-    )
+
+    def compute() -> Any:
+        cases = []
+        for settings in (analysis, replace(analysis, zone_set=other)):
+            study, engine = load_engine(settings)
+            cases.append((session().study(study), engine))
+        return compare_zone_sets(
+            cases, list(analysis.categories), analysis.threshold_m, analysis.speed_kmh
+        )
+
+    comparison = remembered("zone_sets", (analysis.cache_key(), other), compute)
     columns = st.columns(len(comparison.tables))
     for column, label, table, key in zip(
         columns, comparison.labels, comparison.tables, ("zones_a", "zones_b"), strict=True
@@ -240,8 +244,12 @@ def concentration_section(study: Study, analysis: AnalysisSettings) -> None:
         f"{study.study_area.provenance()}. Velg studieområdet «Sentrum og sentrumsbydelene» og "
         "soneinndelingen «Delbydeler» for mandatets spørsmål om spredning sentralt i Oslo."
     )
-    result = concentration(
-        study, list(analysis.categories), drug_scenes(), session().candidates, walk_network()
+    result = remembered(
+        "concentration",
+        (analysis.cache_key(), session().candidates_key()),
+        lambda: concentration(
+            study, list(analysis.categories), drug_scenes(), session().candidates, walk_network()
+        ),
     )
     show_table(
         result.measures.drop(columns=["metric"]).rename(

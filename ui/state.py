@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import geopandas as gpd
 import pandas as pd
@@ -21,6 +23,8 @@ from geo.network.graph import WalkNetwork
 from geo.scenarios import ScenarioStore
 from geo.workspace.session import Session
 from geo.workspace.settings import AnalysisSettings
+
+T = TypeVar("T")
 
 
 @st.cache_resource(show_spinner="Laster grenser, befolkning og tjenester …")
@@ -105,6 +109,35 @@ def walk_network() -> WalkNetwork | None:
 def scenario_store() -> ScenarioStore:
     """The shared scenario store (SQLite, safe for several sessions)."""
     return ScenarioStore()
+
+
+_SHARED_VIEWS_MAX = 64
+
+
+@st.cache_resource(show_spinner=False)
+def _shared_views() -> tuple[threading.Lock, dict[tuple[str, str], Any]]:
+    return threading.Lock(), {}
+
+
+def remembered(name: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """A view computed once per key: shared by every session without own data, else per session.
+
+    A session that has uploaded nothing sees the same numbers as any other with the same
+    settings and candidates, so one planner's computation serves the next one's first look.
+    """
+    if session().data_version:
+        return session().remembered(name, (key, session().data_version), compute)
+    lock, views = _shared_views()
+    full = (name, repr(key))  # settings hold lists; their repr is exact and hashable
+    with lock:
+        if full in views:
+            return cast(T, views[full])
+    value = compute()
+    with lock:
+        if len(views) >= _SHARED_VIEWS_MAX:
+            views.clear()
+        views[full] = value
+    return value
 
 
 def session() -> Session:

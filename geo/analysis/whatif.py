@@ -326,8 +326,6 @@ class WhatIf:
         return np.array([lookup[sid] for sid in ids], dtype=np.int64)
 
     def _new_rows(self, xy: np.ndarray, category: str) -> gpd.GeoDataFrame:
-        import geopandas as gpd
-
         points = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=settings.ANALYSIS_CRS)
         rows = gpd.GeoDataFrame(
             {
@@ -347,8 +345,6 @@ class WhatIf:
 
     def _moved_rows(self, positions: np.ndarray, xy: np.ndarray) -> gpd.GeoDataFrame:
         """Copies of moved sites at their new place, marked as hypothetical locations."""
-        import geopandas as gpd
-
         rows = self._site_rows.iloc[positions].copy()
         points = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=settings.ANALYSIS_CRS)
         if rows.crs is not None and rows.crs != points.crs:

@@ -16,8 +16,9 @@ widgets to its methods, so everything a planner can do is plain Python that unit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import geopandas as gpd
 import numpy as np
@@ -28,7 +29,7 @@ from geo.analysis.balance import current_balance
 from geo.analysis.whatif import ScenarioResult, WhatIf
 from geo.data.study import Study, with_bydel, with_zone
 from geo.distance import DistanceEngine
-from geo.geom import map_click_to_xy
+from geo.geom import map_click_to_xy, xy_of
 from geo.inputs.problems import LoadResult
 from geo.labels import safe_text
 from geo.scenarios import Scenario
@@ -44,6 +45,8 @@ from geo.workspace.candidates import (
 )
 from geo.workspace.compare import CandidateComparison, build_whatif, compare_candidates
 from geo.workspace.settings import AnalysisSettings, user_data_weights
+
+T = TypeVar("T")
 
 __all__ = [
     "UPLOAD_KINDS",
@@ -105,8 +108,26 @@ class Session:
     scenario_cache: dict[Any, ScenarioResult] = field(default_factory=dict)
     _whatif: tuple[Any, WhatIf] | None = None
     _balance: tuple[Any, pd.DataFrame] | None = None
+    _remembered: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ own data
+    def remembered(self, name: str, key: Any, compute: Callable[[], T]) -> T:
+        """The result of ``compute`` for ``name``, computed again only when ``key`` changes.
+
+        For views that depend on the settings and this session's data only (the zone-set and
+        concentration sections): switching tabs or moving a slider elsewhere reuses them.
+        """
+        held = self._remembered.get(name)
+        if held is None or held[0] != key:
+            held = (key, compute())
+            self._remembered[name] = held
+        return cast(T, held[1])
+
+    def candidates_key(self) -> bytes:
+        """Where the candidates are and what they are called, as one comparable value."""
+        names = "\x1f".join(map(str, self.candidates["name"].tolist()))
+        return xy_of(self.candidates).tobytes() + names.encode()
+
     def flash(self, level: str, text: str) -> None:
         """Keep a message to show once on the next run."""
         self.messages.append((level, text))
