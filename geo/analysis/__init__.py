@@ -55,10 +55,10 @@ from geo.analysis.provenance import (
     settings_lines,
     study_provenance,
 )
+from geo.analysis.scenario_result import ScenarioResult, table_difference
 from geo.analysis.whatif import (
     CandidateCoverage,
     CandidateRanking,
-    ScenarioResult,
     WhatIf,
     candidate_coverage,
 )
@@ -120,6 +120,7 @@ __all__ = [
     "spread_user_data",
     "study_provenance",
     "suppress_small_counts",
+    "table_difference",
     "theil_decomposition",
     "two_step_fca",
     "weighted_gini",

@@ -28,20 +28,19 @@ matrix from :func:`candidate_coverage`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from pandas.api.types import is_integer_dtype, is_numeric_dtype
 
 from geo import settings
 from geo.analysis._incremental import FullBackend, backend
-from geo.analysis.metrics import compare_tables, measured_demand, with_distance_basis
+from geo.analysis.metrics import measured_demand, with_distance_basis
+from geo.analysis.scenario_result import ScenarioResult, table_difference
 from geo.analysis.zone_metrics import ZoneIndex, zone_metrics
 from geo.data.boundaries import assign_zone
 from geo.data.services import located
@@ -56,70 +55,58 @@ from geo.network.paths import map_positions
 __all__ = [
     "CandidateCoverage",
     "CandidateRanking",
-    "ScenarioResult",
     "WhatIf",
     "candidate_coverage",
 ]
 
 
-@dataclass(frozen=True)
-class _ScenarioFrames:
-    table: pd.DataFrame
-    diff: pd.DataFrame
-    sites: gpd.GeoDataFrame
-    services: gpd.GeoDataFrame
-
-
 @dataclass
-class ScenarioResult:
-    """Outcome of :meth:`WhatIf.scenario`: distances at once, tables when first read.
+class _Changes:
+    """One scenario's changes to a :class:`WhatIf` baseline, turned into tables on demand."""
 
-    A search over many scenarios reads only the distances; the zone table, the diff and the
-    changed registry are built on first access and kept.
-
-    Attributes
-    ----------
-    nearest_m
-        Metres from each demand point to its nearest site in the scenario.
-    nearest_site
-        Row position in :attr:`sites` of that site (``-1`` if none).
-    elapsed_s
-        Seconds used for the distances (the tables are timed in :attr:`tables_s` once read).
-
-    """
-
+    whatif: WhatIf
     nearest_m: np.ndarray
-    nearest_site: np.ndarray
-    elapsed_s: float
-    _build: Callable[[], _ScenarioFrames] = field(repr=False)
-    tables_s: float = 0.0
+    add_xy: np.ndarray
+    category: str
+    moved: np.ndarray  # baseline positions of moved sites
+    moved_xy: np.ndarray
+    removed: np.ndarray  # baseline positions of removed (and moved) sites
+    active: np.ndarray
 
-    @cached_property
-    def _frames(self) -> _ScenarioFrames:
-        start = time.perf_counter()
-        frames = self._build()
-        self.tables_s = time.perf_counter() - start
-        return frames
-
-    @property
     def table(self) -> pd.DataFrame:
-        """The zone metric table with the changes."""
-        return self._frames.table
+        w = self.whatif
+        keys = w._service_keys.drop(index=w._site_rows.index[self.removed])
+        new_xy = np.vstack([self.add_xy, self.moved_xy])
+        if len(new_xy):
+            points = gpd.GeoSeries(
+                gpd.points_from_xy(new_xy[:, 0], new_xy[:, 1]), crs=settings.ANALYSIS_CRS
+            )
+            new_keys = pd.DataFrame(
+                {
+                    "zone_code": assign_zone(points, w.zones).to_numpy(),
+                    "category": [self.category] * len(self.add_xy)
+                    + w._site_rows["category"].iloc[self.moved].tolist(),
+                }
+            )
+            keys = pd.concat([keys, new_keys], ignore_index=True)
+        return w._table(self.nearest_m, keys)
 
-    @property
-    def diff(self) -> pd.DataFrame:
-        """``scenario - baseline`` per zone (``d_<metric>`` columns)."""
-        return self._frames.diff
+    def diff(self, table: pd.DataFrame) -> pd.DataFrame:
+        return table_difference(self.whatif.baseline, table)
 
-    @property
-    def sites(self) -> gpd.GeoDataFrame:
-        """The scenario's sites: kept baseline rows, then added and moved ones."""
-        return self._frames.sites
-
-    @property
-    def services(self) -> gpd.GeoDataFrame:
-        """The registry as the scenario has it."""
-        return self._frames.services
+    def rows(self) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+        w = self.whatif
+        new_rows = w._new_rows(self.add_xy, self.category)
+        if len(self.moved):
+            new_rows = pd.concat(
+                [new_rows, w._moved_rows(self.moved, self.moved_xy)], ignore_index=True
+            )
+        keep_rows = w._site_rows.iloc[np.flatnonzero(self.active[: len(w._site_rows)])]
+        services = w.services.drop(index=w._site_rows.index[self.removed])
+        if len(new_rows):
+            services = pd.concat([services, new_rows], ignore_index=True)
+            keep_rows = pd.concat([keep_rows, new_rows], ignore_index=True)
+        return keep_rows, services
 
 
 @dataclass
@@ -279,6 +266,14 @@ class WhatIf:
             drop=True
         )
         self._site_rows = located(self.services, self.categories)
+        # what the zone table counts of each service: enough to count a scenario's registry
+        self._service_keys = pd.DataFrame(
+            {
+                column: self.services[column] if column in self.services.columns else []
+                for column in ("zone_code", "category")
+            },
+            index=self.services.index,
+        )
         self._site_ids = (
             self._site_rows[self.id_column].tolist()
             if self.id_column in self._site_rows.columns
@@ -298,7 +293,7 @@ class WhatIf:
         """Identifiers of the baseline sites, in their row order."""
         return list(self._site_ids)
 
-    def _table(self, nearest_m: np.ndarray, services: gpd.GeoDataFrame) -> pd.DataFrame:
+    def _table(self, nearest_m: np.ndarray, services: pd.DataFrame) -> pd.DataFrame:
 
         table = zone_metrics(
             self.index,
@@ -419,31 +414,21 @@ class WhatIf:
         row_of[np.flatnonzero(active)] = np.arange(int(active.sum()))
         nearest_row = map_positions(row_of, nearest_pos)
         category = add_category or (self.categories[0] if self.categories else "annet")
-
-        def frames() -> _ScenarioFrames:
-            new_rows = self._new_rows(add_xy, category)
-            if move:
-                new_rows = pd.concat(
-                    [new_rows, self._moved_rows(self._positions(list(move)), moved_xy)],
-                    ignore_index=True,
-                )
-            keep_rows = self._site_rows.iloc[np.flatnonzero(active[: len(self._site_ids)])]
-            services = self.services.drop(index=self._site_rows.index[removed])
-            if len(new_rows):
-                services = pd.concat([services, new_rows], ignore_index=True)
-            scenario_sites = (
-                pd.concat([keep_rows, new_rows], ignore_index=True) if len(new_rows) else keep_rows
-            )
-            table = self._table(nearest_m, services)
-            return _ScenarioFrames(
-                table, _difference(self.baseline, table), scenario_sites, services
-            )
-
+        changes = _Changes(
+            self,
+            nearest_m,
+            add_xy,
+            category,
+            self._positions(list(move)) if move else np.empty(0, dtype=np.int64),
+            moved_xy,
+            removed,
+            active,
+        )
         return ScenarioResult(
             nearest_m=nearest_m,
             nearest_site=nearest_row,
             elapsed_s=time.perf_counter() - start,
-            _build=frames,
+            _builder=changes,
         )
 
     def add(
@@ -541,26 +526,3 @@ class WhatIf:
             precompute_s=candidates.elapsed_s,
         )
         return ranking
-
-
-def _difference(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFrame:
-    """:func:`geo.metrics.compare_tables`, vectorised for tables with the same rows (the usual case).
-
-    ``compare_tables`` merges on the keys, which costs more than the whole incremental update;
-    two tables from the same :class:`WhatIf` have identical zone rows, so the difference is a
-    plain array subtraction with the same ``d_<metric>`` columns.
-    """
-    key = ["zone_code", "zone"]
-    if not baseline[key].equals(scenario[key]) or list(baseline.columns) != list(scenario.columns):
-        return compare_tables(baseline, scenario)
-    # one block per table: pandas deep-copies ``attrs`` on every single-column access
-    dtypes = baseline.dtypes
-    numeric = [c for c in baseline.columns if c not in key and is_numeric_dtype(dtypes[c])]
-    before = baseline[numeric].to_numpy(dtype=float, na_value=np.nan)
-    with np.errstate(invalid="ignore"):
-        change = scenario[numeric].to_numpy(dtype=float, na_value=np.nan) - before
-    columns: dict[str, Any] = {k: baseline[k].to_numpy() for k in key}
-    for j, column in enumerate(numeric):
-        whole = is_integer_dtype(dtypes[column]) and is_integer_dtype(scenario.dtypes[column])
-        columns[f"d_{column}"] = change[:, j].astype(np.int64) if whole else change[:, j]
-    return pd.DataFrame(columns)

@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from geo.analysis.provenance import study_provenance
-from geo.analysis.whatif import ScenarioResult, WhatIf
+from geo.analysis.scenario_result import ScenarioResult
+from geo.analysis.whatif import WhatIf
 from geo.data.boundaries import assign_zone
 from geo.data.services import located
 from geo.data.study import Study

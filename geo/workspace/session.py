@@ -26,7 +26,8 @@ import pandas as pd
 
 from geo import settings
 from geo.analysis.balance import current_balance
-from geo.analysis.whatif import ScenarioResult, WhatIf
+from geo.analysis.scenario_result import ScenarioResult
+from geo.analysis.whatif import WhatIf
 from geo.data.study import Study, with_bydel, with_zone
 from geo.distance import DistanceEngine
 from geo.geom import map_click_to_xy, xy_of
