@@ -16,7 +16,7 @@ from geo import settings
 from geo.distance import StraightLineEngine
 from geo.siting.candidates import exclude_zones, grid_candidates, node_candidates
 from geo.siting.explain import explain_suggestion
-from geo.siting.model import CoverageModel, SiteContext
+from geo.siting.model import CoverageModel, SiteContext, stopped_note
 from geo.siting.suggest import SiteRequest
 
 
@@ -377,3 +377,22 @@ def test_exact_with_tied_and_duplicate_candidates_equals_brute_force(p):
     exact = model.solve_exact(p)
     assert exact.newly_covered == pytest.approx(_brute_force(model, p))
     assert exact.solver["n_candidates_kept"] >= p
+
+
+def test_a_solver_stopped_at_its_time_limit_says_so_with_its_gap() -> None:
+    assert stopped_note({"status": "Optimal", "gap": 0.0}) is None
+    exact = stopped_note({"status": "Time limit reached", "gap": 0.2111, "time_limit_s": 2.0})
+    assert exact is not None
+    assert "ved tidsgrensen (2 s)" in exact and "gap 21,1 %" in exact
+    balance = stopped_note(
+        {
+            "status": "Time limit reached",
+            "gap": float("nan"),
+            "time_limit_s": 2.0,
+            "min_share": 0.004539,
+            "min_share_bound": 0.0418,
+        }
+    )
+    assert balance is not None
+    assert "gap ukjent" in balance
+    assert "laveste gruppeandel i forslaget 0,5 %" in balance and "høyst 4,2 %" in balance

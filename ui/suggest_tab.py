@@ -15,7 +15,8 @@ from geo.errors import InputError, Problem
 from geo.inputs.problems import problems_frame
 from geo.inputs.read import read_any
 from geo.labels import BALANCE_CHANGE_LABELS, SUGGESTION_LABELS, safe_text
-from geo.siting.suggest import SiteRequest, chosen_sites, suggest_sites
+from geo.siting.model import stopped_note
+from geo.siting.suggest import DEFAULT_TIME_LIMIT_S, SiteRequest, chosen_sites, suggest_sites
 from geo.workspace import uploads
 from geo.workspace.candidates import candidates_from_sites
 from geo.workspace.settings import AnalysisSettings
@@ -82,6 +83,15 @@ def suggest_tab(study: Study, engine: DistanceEngine, analysis: AnalysisSettings
         use_uploaded = st.checkbox(
             "Velg blant kandidatene i listen i stedet for rutenettet", key="sug_use_cands"
         )
+        time_limit = st.number_input(
+            "Tidsgrense for løseren (s)",
+            1,
+            120,
+            int(DEFAULT_TIME_LIMIT_S),
+            key="sug_time_limit",
+            help="Eksakt og balanse: løseren stopper her og sier hvor langt fra beste svar den "
+            "kan være. Til saksframlegg: gi den tid nok til å bevise svaret (ofte 10–30 s).",
+        )
         go = st.form_submit_button("Foreslå steder", type="primary")
     if go:
         cands = session().candidates if use_uploaded and len(session().candidates) else None
@@ -96,6 +106,7 @@ def suggest_tab(study: Study, engine: DistanceEngine, analysis: AnalysisSettings
                     grid_m=float(grid),
                     within_codes=tuple(within) or None,
                     exclusion_buffer_m=float(buffer_m),
+                    time_limit_s=float(time_limit),
                 )
                 state().suggestion = suggest_sites(study, engine, request, cands, zones)
         except ValueError as exc:
@@ -103,17 +114,14 @@ def suggest_tab(study: Study, engine: DistanceEngine, analysis: AnalysisSettings
     suggestion = state().suggestion
     if suggestion is None:
         return
-    solver = suggestion.result.solver
-    if str(solver.get("status", "Optimal")) != "Optimal":
-        st.warning(
-            f"Løseren stoppet ved tidsgrensen ({float(solver.get('time_limit_s', 0)):g} s) med "
-            f"gap {100 * float(solver.get('gap', 0)):.1f} % til beste mulige: forslaget er gyldig, "
-            "men kanskje ikke det beste."
-        )
+    stopped = stopped_note(suggestion.result.solver)
+    if stopped:
+        st.warning(stopped)
     for line in suggestion.explanation.lines:
         st.markdown(f"- {safe_text(line)}")
     for note in suggestion.notes:
-        st.caption(note)
+        if note != stopped:
+            st.caption(note)
     sites = chosen_sites(suggestion, settings.ANALYSIS_CRS)
     counts = {"new_weight", "alone_weight", "nearest_existing_m"}
     show_table(

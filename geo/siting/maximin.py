@@ -207,7 +207,8 @@ def solve_maximin(
         status="Optimal" if statuses == {"Optimal"} else " / ".join(sorted(statuses)),
         objective=second["objective"],
         bound=second["bound"],
-        gap=max(first["gap"], second["gap"]),
+        # the coverage gap at the minimum share found; that share and its bound are beside it
+        gap=second["gap"],
         min_share_bound=first["bound"],
         phase1=first,
         phase2=second,

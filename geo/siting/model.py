@@ -38,7 +38,7 @@ import scipy.sparse as sp
 from geo import settings
 from geo.distance import DistanceEngine
 from geo.geom import to_analysis_crs, xy_of
-from geo.labels import GREEDY_GUARANTEE
+from geo.labels import GREEDY_GUARANTEE, format_number
 from geo.names import BYDEL_CODES
 from geo.siting import maximin, mclp
 from geo.siting._reduce import merge_identical_rows
@@ -50,6 +50,7 @@ __all__ = [
     "CoverageModel",
     "SiteContext",
     "SitingResult",
+    "stopped_note",
 ]
 
 _GROUP = "zone_code"
@@ -57,6 +58,30 @@ _GROUP = "zone_code"
 
 
 METHODS = ("enumerate", "greedy", "exact", "maximin")
+
+
+def _share(value: Any) -> str:
+    number = float(value) if isinstance(value, (int, float)) else float("nan")
+    return format_number(100 * number, 1) + " %" if np.isfinite(number) else "ukjent"
+
+
+def stopped_note(solver: dict[str, Any]) -> str | None:
+    """What a planner must know when HiGHS stopped at its time limit (``None`` when optimal).
+
+    The gap is the coverage objective's relative distance to the best bound; the balance model
+    also states the lowest group share found and the most it could be.
+    """
+    if str(solver.get("status", "Optimal")) == "Optimal":
+        return None
+    limit = solver.get("time_limit_s")
+    when = f"ved tidsgrensen ({float(limit):g} s)" if limit else f"({solver.get('status')})"
+    text = f"Løseren stoppet {when} før beste svar var bevist: gap {_share(solver.get('gap'))}"
+    if "min_share_bound" in solver:
+        text += (
+            f"; laveste gruppeandel i forslaget {_share(solver.get('min_share'))}, beste mulige "
+            f"høyst {_share(solver.get('min_share_bound'))}"
+        )
+    return text + ". Forslaget er gyldig, men en lengre tidsgrense kan gi et bedre."
 
 
 BRUKERROM = "brukerrom"
@@ -475,11 +500,9 @@ class CoverageModel:
         ]
         if method == "greedy":
             notes.append(GREEDY_GUARANTEE.format(p=len(idx), bound=solver["guarantee"]))
-        if method in {"exact", "maximin"} and solver.get("status") != "Optimal":
-            notes.append(
-                f"Løseren stoppet før optimum var bevist ({solver.get('status')}); "
-                f"gap {solver.get('gap', float('nan')):.2%}."
-            )
+        stopped = stopped_note(solver) if method in {"exact", "maximin"} else None
+        if stopped:
+            notes.append(stopped)
         return SitingResult(
             method=method,
             p=len(idx),
