@@ -198,7 +198,8 @@ def solve_maximin(
             row_upper=row_upper,
             start=values,
         ),
-        time_limit_s=max(time_limit_s - (time.perf_counter() - start), 1.0),
+        # what is left of the limit; phase 1's answer is the start, so a short run still has one
+        time_limit_s=max(time_limit_s - (time.perf_counter() - start), 0.1),
         mip_rel_gap=mip_rel_gap,
         p=p,
     )
