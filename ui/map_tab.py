@@ -104,7 +104,13 @@ def map_tab(
             )
             cached = (signature, map_document(m))
             st.session_state["_map_document"] = cached
-        leaflet_map(cached[1], session().candidates, key="kart", height=560)
+        leaflet_map(
+            cached[1],
+            session().candidates,
+            key="kart",
+            height=560,
+            view_key=repr((analysis.study_area, analysis.area_bydeler)),
+        )
         st.caption(
             f"Kartet viser {METRIC_LABELS[analysis.metric].lower()} i dag; kandidatene er merket "
             "med ring, og hva de endrer står i tabellen under. "

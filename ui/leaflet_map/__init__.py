@@ -35,10 +35,13 @@ def leaflet_map(
     *,
     key: str,
     height: int,
+    view_key: str = "",
 ) -> dict[str, Any] | None:
     """Show the map document with the candidates on it; returns ``{"last_clicked": …}``.
 
-    The value is also in ``st.session_state[key]``, as ``st_folium`` had it.
+    When the document changes, the planner's pan and zoom are kept if ``view_key`` (the area
+    the map shows) is the same; a map of another area opens on its own extent. The value is
+    also in ``st.session_state[key]``.
     """
     html, map_name, map_id = document
     value = _component(
@@ -48,6 +51,7 @@ def leaflet_map(
         candidates=candidate_points(candidates),
         candidate_style=CANDIDATE_MARKER,
         height=height,
+        view_key=view_key,
         key=key,
         default=None,
     )
