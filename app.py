@@ -17,6 +17,7 @@ from geo.workspace.settings import AnalysisSettings
 from ui.compare_tab import compare_tab
 from ui.export_tab import export_tab
 from ui.help_tab import help_tab
+from ui.leaflet_map import count_page_run
 from ui.map_tab import apply_map_click, map_tab
 from ui.scenario_tab import scenario_tab
 from ui.sidebar import sidebar
@@ -51,6 +52,7 @@ def main() -> None:
     def lap(name: str) -> None:
         timings[name] = time.perf_counter() - started - sum(timings.values())
 
+    count_page_run()
     analysis = sidebar()
     show_flashes()
     study, engine, whatif = current_analysis(analysis)

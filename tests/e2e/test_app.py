@@ -215,6 +215,10 @@ def test_suggestion_export_and_scenario_round_trip(page: Any, tmp_path: Any) -> 
     page.get_by_role("button", name="Åpne").click()
     page.get_by_role("tab", name="Kart og kandidater").click()
     assert "Forslag 1" in _grid_text(page, "cand_summary")
+    # back on the map tab the map component is new: it gets the map page again, and the
+    # reopened candidates are drawn on it
+    frame = _map(page)
+    frame.locator(".oc-cand").first.wait_for(state="attached")
     screenshot(page, "08_scenario_gjenapnet")
 
 

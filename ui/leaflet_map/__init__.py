@@ -14,13 +14,22 @@ from typing import Any
 
 import folium
 import geopandas as gpd
+import streamlit as st
 import streamlit.components.v1 as components
 
 from geo.maps.web_candidates import CANDIDATE_MARKER, candidate_points
 
-__all__ = ["leaflet_map", "map_document"]
+__all__ = ["PAGE_RUN_KEY", "count_page_run", "leaflet_map", "map_document"]
+
+PAGE_RUN_KEY = "_page_run"
+"""Session-state counter of whole-page runs (fragment runs do not count)."""
 
 _component = components.declare_component("oslo_kart", path=str(Path(__file__).parent))
+
+
+def count_page_run() -> None:
+    """Count a whole-page run: the map component may have been drawn anew, page and all."""
+    st.session_state[PAGE_RUN_KEY] = st.session_state.get(PAGE_RUN_KEY, 0) + 1
 
 
 def map_document(m: folium.Map) -> tuple[str, str, str]:
@@ -44,8 +53,18 @@ def leaflet_map(
     also in ``st.session_state[key]``.
     """
     html, map_name, map_id = document
+    # the page (~150 kB) goes to the browser once per page run: a fragment run (a click) finds
+    # the frame still holding it; a frame that lost it asks, and gets it on the next run
+    asked = st.session_state.get(key)
+    asked = asked if isinstance(asked, dict) and asked.get("need_map") == map_id else None
+    epoch = (map_id, st.session_state.get(PAGE_RUN_KEY, 0))
+    resend = asked is not None and asked != st.session_state.get(f"_{key}_asked")
+    if resend:
+        st.session_state[f"_{key}_asked"] = asked
+    send = resend or st.session_state.get(f"_{key}_sent") != epoch
+    st.session_state[f"_{key}_sent"] = epoch
     value = _component(
-        html=html,
+        html=html if send else "",
         map_name=map_name,
         map_id=map_id,
         candidates=candidate_points(candidates),
