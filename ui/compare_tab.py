@@ -98,8 +98,19 @@ def compare_tab(
     )
     st.caption(METRIC_HELP.get(metric, ""))
     balance_section(study, engine, whatif, analysis, table)
-    zone_set_section(analysis)
-    concentration_section(study, analysis)
+    # computed and drawn only when opened: the table above comes first
+    zones = st.expander("Sammenlign soneinndelinger", key="open_zone_sets", on_change="rerun")
+    if zones.open:
+        with zones:
+            zone_set_section(analysis)
+    centre = st.expander(
+        "Konsentrasjon i området og avstand fra åpne rusmiljøer",
+        key="open_concentration",
+        on_change="rerun",
+    )
+    if centre.open:
+        with centre:
+            concentration_section(study, analysis)
 
 
 def balance_section(
@@ -193,7 +204,6 @@ def balance_section(
 
 def zone_set_section(analysis: AnalysisSettings) -> None:
     """The same metrics under the chosen zone set and another one, side by side."""
-    st.subheader("Sammenlign soneinndelinger")
     others = [key for key in ZONE_SETS if key != analysis.zone_set]
     other = st.selectbox(
         "Sammenlign med",
@@ -239,7 +249,6 @@ def zone_set_section(analysis: AnalysisSettings) -> None:
 
 def concentration_section(study: Study, analysis: AnalysisSettings) -> None:
     """How concentrated the services are in the study area, and the open drug scenes' distances."""
-    st.subheader("Konsentrasjon i området og avstand fra åpne rusmiljøer")
     st.caption(
         f"{study.study_area.provenance()}. Velg studieområdet «Sentrum og sentrumsbydelene» og "
         "soneinndelingen «Delbydeler» for mandatets spørsmål om spredning sentralt i Oslo."

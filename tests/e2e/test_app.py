@@ -128,6 +128,13 @@ def test_candidate_from_coordinates_changes_the_table(page: Any) -> None:
     after = _grid_text(page, "compare_table")
     assert before != after
     screenshot(page, "03_kandidat_tabell")
+    # the zone-set and concentration views open on demand, with the candidate in them
+    _wait_idle(page)
+    page.get_by_text("Sammenlign soneinndelinger").click()
+    assert "Gini" in _grid_text(page, "zones_balance")
+    page.get_by_text("Konsentrasjon i området og avstand fra åpne rusmiljøer").click()
+    measures = _grid_text(page, "concentration_table")
+    assert "Herfindahl" in measures and "Med kandidatene" in measures
 
 
 def test_click_on_map_adds_and_moves_candidate(page: Any) -> None:
