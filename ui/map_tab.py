@@ -121,12 +121,19 @@ def map_tab(
         candidate_panel(study, analysis)
     unplaced = unplaced_services(study.services)
     if len(unplaced):
-        with st.expander(f"Ikke plassert: {len(unplaced)} tilbud uten kjent plassering"):
-            st.caption(
-                "Tilbudene finnes, men ingen kilde gir en koordinat. De teller ikke i noen "
-                "beregning, og koordinater anslås ikke fra gatenavn."
-            )
-            show_table(unplaced, key="unplaced_table", hide_index=True)
+        # drawn only when opened: the page's first load then needs no table code in the browser
+        listing = st.expander(
+            f"Ikke plassert: {len(unplaced)} tilbud uten kjent plassering",
+            key="open_unplaced",
+            on_change="rerun",
+        )
+        if listing.open:
+            with listing:
+                st.caption(
+                    "Tilbudene finnes, men ingen kilde gir en koordinat. De teller ikke i noen "
+                    "beregning, og koordinater anslås ikke fra gatenavn."
+                )
+                show_table(unplaced, key="unplaced_table", hide_index=True)
     candidate_results(comparison, analysis)
 
 
