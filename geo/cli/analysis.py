@@ -10,6 +10,7 @@ from geo.analysis.provenance import settings_lines
 from geo.cli.common import (
     EXIT_OK,
     add_common_analysis_args,
+    add_format_argument,
     analysis_from_args,
     build_study_and_engine,
     candidates_from_args,
@@ -45,7 +46,7 @@ def add_commands(sub: Any) -> None:
     """Register ``bydel-report``, ``whatif``, ``rank-candidates`` and ``access``."""
     p = sub.add_parser("bydel-report", help="dekningstabell per bydel")
     add_common_analysis_args(p)
-    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    add_format_argument(p)
     p.add_argument("--out", help="skriv til fil i stedet for skjerm")
     p.set_defaults(func=_cmd_bydel_report)
 
@@ -60,7 +61,7 @@ def add_commands(sub: Any) -> None:
         "--remove", nargs="*", default=[], metavar="ID", help="fjern tilbud med denne id"
     )
     p.add_argument("--move", nargs="*", default=[], metavar="ID=X,Y", help="flytt tilbud")
-    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    add_format_argument(p)
     p.add_argument("--out", help="skriv scenariotabellen til fil")
     p.set_defaults(func=_cli_whatif)
 

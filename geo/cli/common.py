@@ -43,8 +43,10 @@ __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_ERROR",
     "EXIT_OK",
+    "OUTPUT_FORMATS",
     "add_common_analysis_args",
     "add_distance_arguments",
+    "add_format_argument",
     "analysis_from_args",
     "area_from_args",
     "build_study_and_engine",
@@ -61,6 +63,14 @@ __all__ = [
 
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
+
+OUTPUT_FORMATS = ("table", "csv", "json")
+"""What the table-printing commands write (:func:`emit_table`)."""
+
+
+def add_format_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--format table|csv|json`` (default ``table``)."""
+    parser.add_argument("--format", choices=list(OUTPUT_FORMATS), default="table")
 
 
 def add_common_analysis_args(parser: argparse.ArgumentParser) -> None:

@@ -17,6 +17,7 @@ from geo.analysis.balance import ACCESS_MEASURES, current_balance, lorenz_curve
 from geo.analysis.privacy import suppress_small_counts
 from geo.cli.common import (
     add_common_analysis_args,
+    add_format_argument,
     build_study_and_engine,
     parse_categories,
     threshold_from_args,
@@ -69,7 +70,7 @@ def add_commands(sub: Any) -> None:
         default="bydel",
         help="maximin over bydeler eller over bydelsgrupper (data/bydel_groups.csv)",
     )
-    parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    add_format_argument(parser)
     parser.add_argument("--out", help="skriv resultatet til fil")
     parser.set_defaults(func=_cli_suggest)
 
@@ -87,7 +88,7 @@ def add_commands(sub: Any) -> None:
         "access (2SFCA)",
     )
     q.add_argument("--groups", help="egen fil med bydelsgrupper (standard data/bydel_groups.csv)")
-    q.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    add_format_argument(q)
     q.add_argument("--out", help="skriv resultatet til fil")
     q.set_defaults(func=_cli_balance)
 

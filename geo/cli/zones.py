@@ -13,6 +13,7 @@ from geo.analysis.zone_compare import COMPARED_METRICS, ZoneComparison, compare_
 from geo.cli.common import (
     EXIT_OK,
     add_common_analysis_args,
+    add_format_argument,
     area_from_args,
     build_study_and_engine,
     candidates_from_args,
@@ -153,7 +154,7 @@ def add_commands(sub: Any) -> None:
         default="forslag-a",
         help="soneinndelingen det sammenlignes med (standard forslag-a); --zones er den første",
     )
-    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    add_format_argument(p)
     p.add_argument("--out", help="skriv til fil i stedet for skjerm")
     p.set_defaults(func=_cmd_compare_zones)
 
