@@ -51,6 +51,7 @@ __all__ = [
     "format_mb",
     "format_metric",
     "format_number",
+    "format_share",
     "metric_kind",
     "metric_label",
     "safe_text",
@@ -243,6 +244,15 @@ def format_number(value: float, decimals: int = 0) -> str:
     text = f"{value:,.{decimals}f}"
     # typographic minus (U+2212), no-break space between thousands, decimal comma
     return text.replace(",", "\u00a0").replace(".", ",").replace("-", "\u2212")
+
+
+def format_share(share: float, decimals: int = 0) -> str:
+    r"""A share (0–1) as Norwegian percent text.
+
+    >>> format_share(0.0454, 1)
+    '4,5 %'
+    """
+    return format_number(100 * share, decimals) + " %"
 
 
 def format_metric(metric: str, value: float) -> str:

@@ -29,7 +29,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from geo.distance import StraightLineEngine
-from geo.labels import format_number
+from geo.labels import format_share
 from geo.network.engine import NetworkEngine
 
 __all__ = [
@@ -50,10 +50,6 @@ POLICIES = ("fallback", "exclude")
 BASIS_NETWORK = "gangnett"
 BASIS_STRAIGHT = "luftlinje (gangnettet når bare {share} av innbyggerne)"
 BASIS_EXCLUDED = "utelatt: gangnettet når bare {share} av innbyggerne"
-
-
-def _percent(share: float) -> str:
-    return format_number(100 * share, 0) + " %"
 
 
 class MixedEngine:
@@ -125,7 +121,9 @@ class MixedEngine:
                 "zone_code": share.index.astype(str),
                 "network_share": share.to_numpy(dtype=float),
                 "distance_basis": [
-                    BASIS_NETWORK if code in network_zones else template.format(share=_percent(s))
+                    BASIS_NETWORK
+                    if code in network_zones
+                    else template.format(share=format_share(s))
                     for code, s in share.items()
                 ],
             }
@@ -135,7 +133,7 @@ class MixedEngine:
         self.note = self._note(len(network_zones), len(share), int((in_network_zone & ~on).sum()))
 
     def _note(self, n_network: int, n_zones: int, n_off: int) -> str:
-        rule = f"minst {_percent(MIN_REACH)} av innbyggerne"
+        rule = f"minst {format_share(MIN_REACH)} av innbyggerne"
         rest = (
             "de øvrige er utelatt"
             if self.policy == "exclude"
@@ -143,7 +141,7 @@ class MixedEngine:
         )
         text = (
             f"Gangavstand langs gangnettet (OpenStreetMap) i {n_network} av {n_zones} soner der "
-            f"nettet når {rule}; {rest}. Gangnettet når {_percent(self.network_share)} av alle "
+            f"nettet når {rule}; {rest}. Gangnettet når {format_share(self.network_share)} av alle "
             "innbyggerne."
         )
         if n_off:

@@ -38,7 +38,7 @@ import scipy.sparse as sp
 from geo import settings
 from geo.distance import DistanceEngine
 from geo.geom import to_analysis_crs, xy_of
-from geo.labels import GREEDY_GUARANTEE, format_number
+from geo.labels import GREEDY_GUARANTEE, format_share
 from geo.names import BYDEL_CODES
 from geo.siting import maximin, mclp
 from geo.siting._reduce import merge_identical_rows
@@ -62,7 +62,7 @@ METHODS = ("enumerate", "greedy", "exact", "maximin")
 
 def _share(value: Any) -> str:
     number = float(value) if isinstance(value, (int, float)) else float("nan")
-    return format_number(100 * number, 1) + " %" if np.isfinite(number) else "ukjent"
+    return format_share(number, 1) if np.isfinite(number) else "ukjent"
 
 
 def stopped_note(solver: dict[str, Any]) -> str | None:
