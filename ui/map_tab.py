@@ -75,12 +75,13 @@ def map_tab(
         user = session().user_data
         # the base map (today's coverage) is the same from click to click, so it is built once
         # per setting and the browser keeps it; the candidates are drawn on it in place
+        # what the map is drawn from: the settings and this session's own data (the what-if
+        # engine and the user data follow from them)
         signature = (
-            id(whatif),
             analysis,
+            session().data_version,
             tiles,
             show_delbydeler,
-            id(user),
             xy_of(session().candidates).tobytes() if show_areas else b"",
         )
         cached = st.session_state.get("_map_document")

@@ -108,7 +108,6 @@ class Session:
     last_click: tuple[float, float] | None = None
     scenario_cache: dict[Any, ScenarioResult] = field(default_factory=dict)
     _whatif: tuple[Any, WhatIf] | None = None
-    _balance: tuple[Any, pd.DataFrame] | None = None
     _remembered: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ own data
@@ -228,7 +227,7 @@ class Session:
             own = self.study(study)
             self._whatif = (key, build_whatif(own, engine, analysis, self.weights(own, analysis)))
             self.scenario_cache = {}
-            self._balance = None
+            self._remembered.pop("balance", None)
         return self._whatif[1]
 
     def comparison(self, whatif: WhatIf, analysis: AnalysisSettings) -> CandidateComparison:
@@ -241,8 +240,8 @@ class Session:
         self, study: Study, engine: DistanceEngine, whatif: WhatIf, analysis: AnalysisSettings
     ) -> pd.DataFrame:
         """Today's balance measures, computed once per what-if engine."""
-        key = id(whatif)
-        if self._balance is None or self._balance[0] != key:
+
+        def compute() -> pd.DataFrame:
             # the weights the what-if engine already spread from the user data
             weights = (
                 whatif.demand["weight"].to_numpy(dtype=float)
@@ -256,8 +255,10 @@ class Session:
                 list(analysis.categories),
                 weights=weights,
             )
-            self._balance = (key, summary)
-        return self._balance[1]
+            return summary
+
+        # the what-if engine it was computed for (forgotten when that engine is rebuilt)
+        return self.remembered("balance", id(whatif), compute)
 
     # ------------------------------------------------------------------ candidates
     def click(
