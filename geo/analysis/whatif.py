@@ -30,6 +30,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import geopandas as gpd
@@ -73,17 +74,22 @@ class _Changes:
     removed: np.ndarray  # baseline positions of removed (and moved) sites
     active: np.ndarray
 
+    @cached_property
+    def new_zones(self) -> np.ndarray:
+        """Zone code of each added, then each moved site: for the table and the registry."""
+        new_xy = np.vstack([self.add_xy, self.moved_xy])
+        points = gpd.GeoSeries(
+            gpd.points_from_xy(new_xy[:, 0], new_xy[:, 1]), crs=settings.ANALYSIS_CRS
+        )
+        return assign_zone(points, self.whatif.zones).to_numpy() if len(new_xy) else np.array([])
+
     def table(self) -> pd.DataFrame:
         w = self.whatif
         keys = w._service_keys.drop(index=w._site_rows.index[self.removed])
-        new_xy = np.vstack([self.add_xy, self.moved_xy])
-        if len(new_xy):
-            points = gpd.GeoSeries(
-                gpd.points_from_xy(new_xy[:, 0], new_xy[:, 1]), crs=settings.ANALYSIS_CRS
-            )
+        if len(self.new_zones):
             new_keys = pd.DataFrame(
                 {
-                    "zone_code": assign_zone(points, w.zones).to_numpy(),
+                    "zone_code": self.new_zones,
                     "category": [self.category] * len(self.add_xy)
                     + w._site_rows["category"].iloc[self.moved].tolist(),
                 }
@@ -96,11 +102,11 @@ class _Changes:
 
     def rows(self) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
         w = self.whatif
-        new_rows = w._new_rows(self.add_xy, self.category)
+        n_added = len(self.add_xy)
+        new_rows = w._new_rows(self.add_xy, self.category, self.new_zones[:n_added])
         if len(self.moved):
-            new_rows = pd.concat(
-                [new_rows, w._moved_rows(self.moved, self.moved_xy)], ignore_index=True
-            )
+            moved = w._moved_rows(self.moved, self.moved_xy, self.new_zones[n_added:])
+            new_rows = pd.concat([new_rows, moved], ignore_index=True)
         keep_rows = w._site_rows.iloc[np.flatnonzero(self.active[: len(w._site_rows)])]
         services = w.services.drop(index=w._site_rows.index[self.removed])
         if len(new_rows):
@@ -320,7 +326,7 @@ class WhatIf:
             )
         return np.array([lookup[sid] for sid in ids], dtype=np.int64)
 
-    def _new_rows(self, xy: np.ndarray, category: str) -> gpd.GeoDataFrame:
+    def _new_rows(self, xy: np.ndarray, category: str, zone_codes: np.ndarray) -> gpd.GeoDataFrame:
         points = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=settings.ANALYSIS_CRS)
         rows = gpd.GeoDataFrame(
             {
@@ -335,10 +341,12 @@ class WhatIf:
         )
         if self.services.crs is not None and self.services.crs != rows.crs:
             rows = rows.to_crs(self.services.crs)
-        rows["zone_code"] = assign_zone(rows.geometry, self.zones).to_numpy() if len(rows) else []
+        rows["zone_code"] = zone_codes
         return rows
 
-    def _moved_rows(self, positions: np.ndarray, xy: np.ndarray) -> gpd.GeoDataFrame:
+    def _moved_rows(
+        self, positions: np.ndarray, xy: np.ndarray, zone_codes: np.ndarray
+    ) -> gpd.GeoDataFrame:
         """Copies of moved sites at their new place, marked as hypothetical locations."""
         rows = self._site_rows.iloc[positions].copy()
         points = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=settings.ANALYSIS_CRS)
@@ -349,7 +357,7 @@ class WhatIf:
             rows["name"] = rows["name"].astype(str) + " (flyttet i scenario)"
         rows["coord_quality"] = "fiktiv"
         rows["note"] = MOVED_NOTE
-        rows["zone_code"] = assign_zone(rows.geometry, self.zones).to_numpy()
+        rows["zone_code"] = zone_codes
         return rows
 
     # -------------------------------------------------------------- scenarios
