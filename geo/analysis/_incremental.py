@@ -100,16 +100,27 @@ class _NetworkBackend:
         node, offset = int(sites.node[pos]), float(sites.offset[pos])
         if state.dist[node] <= offset:
             return
-        if self.straight_bound:
-            gap = np.hypot(self.x - self.x[node], self.y - self.y[node])
-            candidates = np.flatnonzero(gap < state.dist - offset + _SLACK_M)
-            sub = self.csr[candidates][:, candidates]
-            local = dijkstra(sub, directed=True, indices=int(np.searchsorted(candidates, node)))
-            improves = offset + local < state.dist[candidates]
-            better = candidates[improves]
-            state.dist[better] = offset + local[improves]
-            state.site[better] = pos
-            return
+        search = self._bounded_search if self.straight_bound else self._growing_search
+        nodes, reach = search(state, node, offset)
+        improves = offset + reach < state.dist[nodes]
+        better = nodes[improves]
+        state.dist[better] = offset + reach[improves]
+        state.site[better] = pos
+
+    def _bounded_search(
+        self, state: _State, node: int, offset: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Distances from ``node`` within :math:`C` (the nodes it could improve), on that subgraph."""
+        gap = np.hypot(self.x - self.x[node], self.y - self.y[node])
+        candidates = np.flatnonzero(gap < state.dist - offset + _SLACK_M)
+        sub = self.csr[candidates][:, candidates]
+        local = dijkstra(sub, directed=True, indices=int(np.searchsorted(candidates, node)))
+        return candidates, local
+
+    def _growing_search(
+        self, state: _State, node: int, offset: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Distances from ``node`` to every node, searched out until nothing beyond improves."""
         limit = state.dist[node] - offset
         limit = max(limit, 2.0 * float(self.max_edge[node]), 1.0) if np.isfinite(limit) else np.inf
         while True:
@@ -118,9 +129,7 @@ class _NetworkBackend:
             if not np.isfinite(limit) or not self._leaves_search(state, reach, improves, offset):
                 break
             limit *= 2.0
-        better = np.flatnonzero(improves)
-        state.dist[better] = offset + reach[better]
-        state.site[better] = pos
+        return np.arange(len(reach)), reach
 
     def _leaves_search(
         self, state: _State, reach: np.ndarray, improves: np.ndarray, offset: float
