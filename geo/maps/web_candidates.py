@@ -10,7 +10,7 @@ import numpy as np
 
 from geo import settings
 from geo.data.services import located
-from geo.geom import to_analysis_crs
+from geo.geom import to_analysis_crs, xy_of
 from geo.maps._leaflet import (
     MARKER_PX,
     MarkerLayer,
@@ -26,30 +26,44 @@ __all__ = [
 ]
 
 
+def _placed_points(candidates: gpd.GeoDataFrame | None) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """Located candidates: their EPSG:25832 coordinates and, per candidate, what a map shows.
+
+    ``lat``/``lon`` in WGS 84; ``name`` HTML-escaped (the id, else ``nr. k``, when missing);
+    ``address`` HTML-escaped ("" when missing).
+    """
+    if candidates is None or not len(candidates):
+        return np.empty((0, 2)), []
+    placed = located(to_analysis_crs(candidates))
+    ll = placed.to_crs(settings.DISPLAY_CRS).geometry
+
+    def column(name: str) -> list[Any]:
+        return placed[name].tolist() if name in placed.columns else [None] * len(placed)
+
+    names, ids, addresses = column("name"), column("id"), column("address")
+    points = [
+        {
+            "lat": round(float(point.y), 6),
+            "lon": round(float(point.x), 6),
+            "name": escaped_text(names[i]) or escaped_text(ids[i]) or f"nr. {i + 1}",
+            "address": escaped_text(addresses[i]),
+        }
+        for i, point in enumerate(ll)
+    ]
+    return xy_of(placed), points
+
+
 def candidate_layer(m: folium.Map, candidates: gpd.GeoDataFrame) -> int:
     """Draw the candidates on ``m`` as dashed rings (exports); returns how many were drawn."""
-    placed = located(to_analysis_crs(candidates))
-    if placed.empty:
+    xy, points = _placed_points(candidates)
+    if not points:
         return 0
-    ll = placed.to_crs(settings.DISPLAY_CRS).geometry
-    names = placed["name"].tolist() if "name" in placed.columns else [None] * len(placed)
-    ids = placed["id"].tolist() if "id" in placed.columns else [None] * len(placed)
-    addresses = placed["address"].tolist() if "address" in placed.columns else [None] * len(placed)
-    xy = np.column_stack([placed.geometry.x.to_numpy(), placed.geometry.y.to_numpy()])
-    offsets = fan_offsets(xy, np.full(len(placed), float(MARKER_PX)))
+    offsets = fan_offsets(xy, np.full(len(points), float(MARKER_PX)))
     rows = []
-    for i, (y, x) in enumerate(zip(ll.y.to_numpy(), ll.x.to_numpy(), strict=True)):
-        name = escaped_text(names[i]) or escaped_text(ids[i]) or f"nr. {i + 1}"
-        row: list[Any] = [
-            round(float(y), 6),
-            round(float(x), 6),
-            0,
-            name,
-            escaped_text(addresses[i]),
-        ]
-        row += ["", ""]
-        if offsets[i].any():
-            row += [float(offsets[i, 0]), float(offsets[i, 1])]
+    for point, offset in zip(points, offsets, strict=True):
+        row: list[Any] = [point["lat"], point["lon"], 0, point["name"], point["address"], "", ""]
+        if offset.any():
+            row += [float(offset[0]), float(offset[1])]
         rows.append(row)
     style = {
         "html": CANDIDATE_MARKER["html"],
@@ -63,24 +77,12 @@ def candidate_layer(m: folium.Map, candidates: gpd.GeoDataFrame) -> int:
 
 
 def candidate_points(candidates: gpd.GeoDataFrame | None) -> list[dict[str, Any]]:
-    """The candidates as ``{"lat", "lon", "name"}`` (WGS 84, HTML-escaped name) for a live map.
+    """The candidates as ``{"lat", "lon", "name", "address"}`` (WGS 84, escaped) for a live map.
 
     The app's map draws these on the map already in the browser, so a click that adds or
     moves a candidate does not redraw the map.
     """
-    if candidates is None or not len(candidates):
-        return []
-    placed = located(to_analysis_crs(candidates))
-    ll = placed.to_crs(settings.DISPLAY_CRS).geometry
-    names = placed["name"].tolist() if "name" in placed.columns else [None] * len(placed)
-    return [
-        {
-            "lat": round(float(point.y), 6),
-            "lon": round(float(point.x), 6),
-            "name": escaped_text(names[i]) or f"nr. {i + 1}",
-        }
-        for i, point in enumerate(ll)
-    ]
+    return _placed_points(candidates)[1]
 
 
 CANDIDATE_MARKER = {
