@@ -23,6 +23,7 @@ from ui.scenario_tab import scenario_tab
 from ui.sidebar import sidebar
 from ui.state import load_engine, session, show_flashes
 from ui.suggest_tab import suggest_tab
+from ui.warmup import warm_start
 
 
 def current_analysis(analysis: AnalysisSettings) -> tuple[Study, DistanceEngine, WhatIf]:
@@ -96,7 +97,11 @@ def main() -> None:
         print("timing", {k: round(v * 1000) for k, v in timings.items()}, flush=True)
 
 
-if os.environ.get("OSLO_COVERAGE_TIMING") == "profile":
+if __name__ != "__main__":
+    # imported by `streamlit run app.py` (which finds this `st.App`) to serve the page below,
+    # with a start-up hook that prepares the first page before anyone asks for it
+    app = st.App(__file__, lifespan=warm_start)
+elif os.environ.get("OSLO_COVERAGE_TIMING") == "profile":
     import cProfile
     import pstats
 

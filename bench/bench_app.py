@@ -2,12 +2,14 @@
 
 Not a test: prints the median and max over ``--runs`` runs (default 5) of each step.
 
-* first page load after starting the server (a new server per run): page → map drawn;
+* first page load after starting the server (a new server per run): page → map drawn, from
+  the moment the server answers and from the moment the process was started;
 * page load on a warm server (a new browser session per run, so nothing cached), and the same
   browser loading the page again (Streamlit's and Leaflet's files from its cache);
 * a click on the map → the candidate panel shows the new candidate (the session's first click,
   which also brings the browser the table code, and the next one);
-* switching to *Sammenlign bydeler* → the table is drawn.
+* switching to *Sammenlign bydeler* → the table is drawn (the session's first switch, which also
+  brings the browser the table code, and the next one after going back to the map).
 
 Run: ``.venv/bin/python bench/bench_app.py [--runs 5]`` (``bash dev bench`` runs it). Needs Debian's
 ``chromium`` (Playwright's own browser download is not used).
@@ -92,6 +94,12 @@ def _switch_to_compare(page: Any) -> float:
     return time.perf_counter() - start
 
 
+def _switch_to_map(page: Any) -> None:
+    page.get_by_role("tab", name="Kart og kandidater").click()
+    _map_drawn(page)
+    _idle(page)
+
+
 def _server_times(log: Path) -> dict[str, list[float]]:
     """The app's own timing lines (``OSLO_COVERAGE_TIMING``): whole page runs and map panel runs."""
     out: dict[str, list[float]] = {"whole page run": [], "map panel run (fragment)": []}
@@ -124,11 +132,13 @@ def main(argv: list[str] | None = None) -> int:
 
     results: dict[str, list[float]] = {
         "first": [],
+        "first_from_start": [],
         "warm": [],
         "returning": [],
         "click": [],
         "click_next": [],
         "compare": [],
+        "compare_next": [],
     }
     server: dict[str, list[float]] = {}
     with sync_playwright() as p, tempfile.TemporaryDirectory() as tmp:
@@ -136,9 +146,12 @@ def main(argv: list[str] | None = None) -> int:
         for run in range(args.runs):  # a fresh server each run: the first load after start
             folder = Path(tmp) / f"run{run}"
             folder.mkdir()
+            started = time.perf_counter()
             with running_app(folder / "s.sqlite", folder / "log.txt") as (url, _proc):
+                ready = time.perf_counter() - started
                 context, page, seconds = _load(browser, url)
                 results["first"].append(seconds)
+                results["first_from_start"].append(ready + seconds)
                 context.close()
                 if run == 0:
                     sessions: list[Callable[[], None]] = []
@@ -149,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
                         results["click_next"].append(_click_to_panel(page, 1))
                         _idle(page)
                         results["compare"].append(_switch_to_compare(page))
+                        _idle(page)
+                        _switch_to_map(page)
+                        results["compare_next"].append(_switch_to_compare(page))
                         results["returning"].append(_reload(page))
                         sessions.append(context.close)
                         del k
@@ -158,11 +174,13 @@ def main(argv: list[str] | None = None) -> int:
         browser.close()
     print("== App benchmark (real Streamlit server, headless Chromium) ==")
     _report("page load → map drawn (first load after start)", results["first"], 4.0)
+    _report("  the same, from starting the server process", results["first_from_start"], 4.0)
     _report("page load → map drawn (warm server)", results["warm"], 1.5)
     _report("  the same, browser with its cache (reload)", results["returning"], 1.5)
     _report("click on the map → candidate panel updated", results["click"], 0.6)
     _report("  the next click in the same session", results["click_next"], 0.6)
     _report("switch to «Sammenlign bydeler» → table drawn", results["compare"], 0.8)
+    _report("  the next switch (after going back to the map)", results["compare_next"], 0.8)
     print("server time per run in the same session (the rest is Streamlit and the browser):")
     for name, values in server.items():
         print(f"  {name:<46} median {statistics.median(values) * 1e3:6.0f} ms  (n={len(values)})")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
+from typing import Any, NamedTuple
 
 import pandas as pd
 import streamlit as st
@@ -13,7 +14,7 @@ from geo.errors import GeocodeUnavailableError
 from geo.export.tables import unplaced_services
 from geo.geocode import search_address
 from geo.geom import parse_point_text, xy_of
-from geo.labels import CATEGORIES, METRIC_LABELS, SUMMARY_LABELS, summary_labels
+from geo.labels import CATEGORIES, METRIC_LABELS, format_metric, summary_labels
 from geo.maps import web as maps
 from geo.maps.web import MapLayers, MapOptions
 from geo.names import CITY_CODE
@@ -22,15 +23,72 @@ from geo.workspace.candidates import (
     add_candidate,
 )
 from geo.workspace.compare import areas_around_sites
+from geo.workspace.session import Session
 from geo.workspace.settings import AnalysisSettings
 from ui.leaflet_map import leaflet_map, map_document
-from ui.state import load_delbydel_outlines, session, show_table, state
+from ui.state import (
+    load_delbydel_outlines,
+    remembered,
+    session,
+    show_static_table,
+    show_table,
+    state,
+)
 
 TILE_CHOICES = {
     "none": "Ingen (virker uten internett)",
     "osm": "OpenStreetMap",
     "kartverket": "Kartverket gråtone",
 }
+
+
+class BaseMapChoice(NamedTuple):
+    """The map tab's own choices of what the base map shows."""
+
+    tiles: str = "none"
+    delbydeler: bool = False
+    service_areas: bool = False
+
+
+def base_map_document(
+    study: Study,
+    engine: DistanceEngine,
+    whatif: Any,
+    analysis: AnalysisSettings,
+    choice: BaseMapChoice,
+    owner: Session,
+) -> tuple[str, str, str]:
+    """Today's coverage map as a page for the map component, built once per setting.
+
+    The base map is the same from click to click (the candidates are drawn on it in place), and
+    the same for every session without own data, so one planner's first look serves the next.
+    The coverage areas follow the candidates, so they are part of the key when shown.
+    """
+    candidates = owner.candidates
+    key = (analysis, choice, xy_of(candidates).tobytes() if choice.service_areas else b"")
+
+    def build() -> tuple[str, str, str]:
+        areas = None
+        if choice.service_areas:
+            sites = ws.located_sites(whatif, candidates)
+            areas = areas_around_sites(engine, sites, analysis.threshold_m)
+        user = owner.user_data
+        m = maps.coverage_map(
+            MapLayers(
+                study.zones,
+                table=whatif.baseline,
+                metric=analysis.metric,
+                services=whatif.services,
+                delbydeler=load_delbydel_outlines() if choice.delbydeler else None,
+                service_areas=areas,
+                user_points=user.frame if user is not None and user.kind == "points" else None,
+                categories=list(analysis.categories),
+            ),
+            MapOptions(tiles=choice.tiles),
+        )
+        return map_document(m)
+
+    return remembered("map_document", key, build, owner)
 
 
 def apply_map_click(study: Study, analysis: AnalysisSettings) -> None:
@@ -72,41 +130,10 @@ def map_tab(
             help="Områder innen terskelen rundt tilbud og kandidater.",
         )
         table = comparison.combined.table if comparison.combined is not None else whatif.baseline
-        user = session().user_data
-        # the base map (today's coverage) is the same from click to click, so it is built once
-        # per setting and the browser keeps it; the candidates are drawn on it in place
-        # what the map is drawn from: the settings and this session's own data (the what-if
-        # engine and the user data follow from them)
-        signature = (
-            analysis,
-            session().data_version,
-            tiles,
-            show_delbydeler,
-            xy_of(session().candidates).tobytes() if show_areas else b"",
-        )
-        cached = st.session_state.get("_map_document")
-        if cached is None or cached[0] != signature:
-            areas = None
-            if show_areas:
-                sites = ws.located_sites(whatif, session().candidates)
-                areas = areas_around_sites(engine, sites, analysis.threshold_m)
-            m = maps.coverage_map(
-                MapLayers(
-                    study.zones,
-                    table=whatif.baseline,
-                    metric=analysis.metric,
-                    services=whatif.services,
-                    delbydeler=load_delbydel_outlines() if show_delbydeler else None,
-                    service_areas=areas,
-                    user_points=user.frame if user is not None and user.kind == "points" else None,
-                    categories=list(analysis.categories),
-                ),
-                MapOptions(tiles=tiles),
-            )
-            cached = (signature, map_document(m))
-            st.session_state["_map_document"] = cached
+        choice = BaseMapChoice(tiles, show_delbydeler, show_areas)
+        document = base_map_document(study, engine, whatif, analysis, choice, session())
         leaflet_map(
-            cached[1],
+            document,
             session().candidates,
             key="kart",
             height=560,
@@ -235,6 +262,20 @@ def _address_search(study: Study, analysis: AnalysisSettings) -> None:
 
 
 def _candidate_table(cands: Any) -> None:
+    # the editor opens on demand: the candidates and what they change are in the table below,
+    # and a click then needs none of Streamlit's grid code in the browser (1.2 MB on first use)
+    editor = st.expander(
+        "Endre navn eller fjern kandidater", key="open_cand_editor", on_change="rerun"
+    )
+    if editor.open:
+        with editor:
+            _candidate_editor(cands)
+    if st.button("Fjern alle kandidater", key="clear_candidates"):
+        session().clear_candidates()
+        st.rerun()
+
+
+def _candidate_editor(cands: Any) -> None:
     edit = pd.DataFrame(
         {"id": cands["id"], "Navn": cands["name"], "Kilde": cands["source"], "Fjern": False}
     )
@@ -251,9 +292,17 @@ def _candidate_table(cands: Any) -> None:
     if session().edit_candidates(rows["Navn"], rows["Fjern"]):
         st.session_state.pop("cand_editor", None)
         st.rerun()
-    if st.button("Fjern alle kandidater", key="clear_candidates"):
-        session().clear_candidates()
-        st.rerun()
+
+
+_SUMMARY_METRICS = {
+    "new_within": "residents_within_threshold",
+    "share_before": "share_within_threshold",
+    "share_after": "share_within_threshold",
+    "median_before": "median_distance_m",
+    "median_after": "median_distance_m",
+    "nearest_existing_m": "median_distance_m",
+}
+"""How each number of the candidate summary is written (as the metric it is a value of)."""
 
 
 def candidate_results(comparison: ws.CandidateComparison, analysis: AnalysisSettings) -> None:
@@ -269,20 +318,9 @@ def candidate_results(comparison: ws.CandidateComparison, analysis: AnalysisSett
     )
     noun = comparison.combined.table.attrs.get("zone_noun") if comparison.combined else None
     labels = summary_labels(noun)
-    summary = comparison.summary.drop(columns=["id"]).rename(columns=labels)
-    show_table(
-        summary,
-        hide_index=True,
-        key="cand_summary",
-        column_config={
-            SUMMARY_LABELS["new_within"]: st.column_config.NumberColumn(format="%.0f"),
-            SUMMARY_LABELS["share_before"]: st.column_config.NumberColumn(format="percent"),
-            SUMMARY_LABELS["share_after"]: st.column_config.NumberColumn(format="percent"),
-            SUMMARY_LABELS["median_before"]: st.column_config.NumberColumn(format="%.0f"),
-            SUMMARY_LABELS["median_after"]: st.column_config.NumberColumn(format="%.0f"),
-            SUMMARY_LABELS["nearest_existing_m"]: st.column_config.NumberColumn(format="%.0f"),
-        },
-    )
+    summary = comparison.summary.drop(columns=["id"])
+    formats = {labels[c]: partial(format_metric, metric) for c, metric in _SUMMARY_METRICS.items()}
+    show_static_table(summary.rename(columns=labels), key="cand_summary", formats=formats)
     gain = comparison.gain_by_zone
     gain = (
         gain[gain["zone_code"] != CITY_CODE]

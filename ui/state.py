@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, cast
 
 import geopandas as gpd
@@ -18,6 +18,7 @@ from geo.data.study import Study
 from geo.data.zones import load_zone_set
 from geo.distance import DistanceEngine
 from geo.errors import DatasetMissingError
+from geo.labels import safe_text
 from geo.network.build import load_walk_network, network_dirs, network_sources, study_engine
 from geo.network.graph import WalkNetwork
 from geo.scenarios import ScenarioStore
@@ -119,14 +120,18 @@ def _shared_views() -> tuple[threading.Lock, dict[tuple[str, str], Any]]:
     return threading.Lock(), {}
 
 
-def remembered(name: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+def remembered(
+    name: str, key: tuple[Any, ...], compute: Callable[[], T], owner: Session | None = None
+) -> T:
     """A view computed once per key: shared by every session without own data, else per session.
 
     A session that has uploaded nothing sees the same numbers as any other with the same
     settings and candidates, so one planner's computation serves the next one's first look.
+    ``owner`` is this browser session's state (the server's warm-up passes a fresh one).
     """
-    if session().data_version:
-        return session().remembered(name, (key, session().data_version), compute)
+    owner = owner if owner is not None else session()
+    if owner.data_version:
+        return owner.remembered(name, (key, owner.data_version), compute)
     lock, views = _shared_views()
     full = (name, repr(key))  # settings hold lists; their repr is exact and hashable
     with lock:
@@ -174,3 +179,29 @@ def show_table(frame: pd.DataFrame, key: str, **kwargs: Any) -> None:
     shown.attrs = {}
     with st.container(key=key):
         st.dataframe(shown, **kwargs)
+
+
+def show_static_table(
+    frame: pd.DataFrame, key: str, formats: Mapping[str, Callable[[Any], str]]
+) -> None:
+    """A small table as plain HTML in a keyed container: drawn at once, as text.
+
+    For a few rows the browser then needs none of Streamlit's grid code (1.2 MB, fetched and
+    started on first use). Every cell goes through ``formats`` (by column) or ``str`` and is
+    escaped (:func:`geo.labels.safe_text`): names may come from the planner's own files.
+    """
+    head = "".join(f"<th>{safe_text(c)}</th>" for c in frame.columns)
+    rows = "".join(
+        "<tr>"
+        + "".join(
+            f"<td>{safe_text(formats.get(c, str)(v))}</td>"
+            for c, v in zip(frame.columns, values, strict=True)
+        )
+        + "</tr>"
+        for values in frame.itertuples(index=False, name=None)
+    )
+    with st.container(key=key):
+        st.markdown(
+            f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>",
+            unsafe_allow_html=True,
+        )

@@ -454,6 +454,11 @@ class MapOptions:
     asset_base_url: str = DEFAULT_BASE_URL
 
 
+_USED_MAP_JS = ("leaflet",)
+_USED_MAP_CSS = ("leaflet_css", "awesome_markers_font_css")
+"""Which of ``folium.Map``'s default scripts and stylesheets the map uses (by folium's names)."""
+
+
 def coverage_map(layers: MapLayers, options: MapOptions = MapOptions()) -> folium.Map:
     """The app's interactive map of Oslo: bydeler, services, candidates and user data.
 
@@ -492,6 +497,10 @@ def coverage_map(layers: MapLayers, options: MapOptions = MapOptions()) -> foliu
         height=options.height,
         **zoom_limits,
     )
+    # the markers are the map's own (divIcon + Font Awesome): folium's jQuery, Bootstrap and
+    # awesome-markers are never used, and the browser would fetch and parse ~0.5 MB for them
+    m.default_js = [js for js in m.default_js if js[0] in _USED_MAP_JS]
+    m.default_css = [css for css in m.default_css if css[0] in _USED_MAP_CSS]
     if tiles != "none":
         spec = TILES[tiles]
         folium.TileLayer(

@@ -24,7 +24,7 @@ __all__ = ["PAGE_RUN_KEY", "count_page_run", "leaflet_map", "map_document"]
 PAGE_RUN_KEY = "_page_run"
 """Session-state counter of whole-page runs (fragment runs do not count)."""
 
-_component = components.declare_component("oslo_kart", path=str(Path(__file__).parent))
+_FOLDER = str(Path(__file__).parent)
 
 
 def count_page_run() -> None:
@@ -63,7 +63,10 @@ def leaflet_map(
         st.session_state[f"_{key}_asked"] = asked
     send = resend or st.session_state.get(f"_{key}_sent") != epoch
     st.session_state[f"_{key}_sent"] = epoch
-    value = _component(
+    # declared in the page run: Streamlit registers a component only inside a run, and this
+    # module is first imported when the server starts (``app.py``'s ``st.App``), before any run
+    component = components.declare_component("oslo_kart", path=_FOLDER)
+    value = component(
         html=html if send else "",
         map_name=map_name,
         map_id=map_id,
