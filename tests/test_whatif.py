@@ -10,7 +10,7 @@ import shapely
 
 from geo import network as gn
 from geo import settings
-from geo.analysis.metrics import coverage_table
+from geo.analysis.metrics import compare_tables, coverage_table
 from geo.analysis.whatif import WhatIf, candidate_coverage
 from geo.data.services import located
 from geo.data.study import Study
@@ -216,6 +216,9 @@ def test_random_scenarios_equal_full_recomputation(seed: int, shortest_factor: f
     # and the table equals one built from scratch on the changed registry
     scratch = WhatIf(engine, demand, result.services, bydeler, threshold_m=200.0)
     pd.testing.assert_frame_equal(result.table, scratch.baseline, check_exact=False, rtol=1e-9)
+    # the difference kept as columns equals the one merged from the two tables
+    merged = compare_tables(w.baseline, result.table)
+    pd.testing.assert_frame_equal(result.diff, merged, check_exact=False, rtol=1e-9)
     # nearest-site index points at a site that really is that far away
     idx = result.nearest_site
     ok = idx >= 0

@@ -111,8 +111,10 @@ class _NetworkBackend:
         self, state: _State, node: int, offset: float
     ) -> tuple[np.ndarray, np.ndarray]:
         """Distances from ``node`` within :math:`C` (the nodes it could improve), on that subgraph."""
-        gap = np.hypot(self.x - self.x[node], self.y - self.y[node])
-        candidates = np.flatnonzero(gap < state.dist - offset + _SLACK_M)
+        # squared straight-line gap against the squared bound: no square root per node
+        gap2 = np.square(self.x - self.x[node]) + np.square(self.y - self.y[node])
+        bound = np.maximum(state.dist - offset + _SLACK_M, 0.0)
+        candidates = np.flatnonzero(gap2 < np.square(bound))
         sub = self.csr[candidates][:, candidates]
         local = dijkstra(sub, directed=True, indices=int(np.searchsorted(candidates, node)))
         return candidates, local

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Protocol
@@ -15,6 +16,7 @@ from geo.analysis.metrics import compare_tables
 
 __all__ = [
     "ScenarioResult",
+    "column_difference",
     "table_difference",
 ]
 
@@ -92,10 +94,50 @@ def table_difference(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataF
     dtypes = baseline.dtypes
     numeric = [c for c in baseline.columns if c not in key and is_numeric_dtype(dtypes[c])]
     before = baseline[numeric].to_numpy(dtype=float, na_value=np.nan)
+    after = scenario[numeric].to_numpy(dtype=float, na_value=np.nan)
+    whole = {
+        c for c in numeric if is_integer_dtype(dtypes[c]) and is_integer_dtype(scenario.dtypes[c])
+    }
+    keys = {k: baseline[k].to_numpy() for k in key}
+    return _difference(keys, numeric, before.T, after.T, whole)
+
+
+def column_difference(
+    baseline: Mapping[str, np.ndarray], scenario: Mapping[str, np.ndarray]
+) -> pd.DataFrame:
+    """:func:`table_difference` of two tables given as their columns (same zone rows).
+
+    What :class:`WhatIf` uses: it keeps the baseline's columns, so a scenario's difference is
+    one subtraction per metric, without reading a column back out of a table.
+    """
+    numeric = [
+        c
+        for c, values in baseline.items()
+        if c not in ("zone_code", "zone") and np.issubdtype(np.asarray(values).dtype, np.number)
+    ]
+    whole = {
+        c
+        for c in numeric
+        if np.issubdtype(baseline[c].dtype, np.integer)
+        and np.issubdtype(scenario[c].dtype, np.integer)
+    }
+    keys = {k: baseline[k] for k in ("zone_code", "zone")}
+    return _difference(
+        keys, numeric, [baseline[c] for c in numeric], [scenario[c] for c in numeric], whole
+    )
+
+
+def _difference(
+    keys: Mapping[str, np.ndarray],
+    numeric: Sequence[str],
+    before: Sequence[np.ndarray] | np.ndarray,
+    after: Sequence[np.ndarray] | np.ndarray,
+    whole: set[str],
+) -> pd.DataFrame:
+    """``d_<metric> = after - before`` per column; whole numbers stay whole."""
+    columns: dict[str, Any] = dict(keys)
     with np.errstate(invalid="ignore"):
-        change = scenario[numeric].to_numpy(dtype=float, na_value=np.nan) - before
-    columns: dict[str, Any] = {k: baseline[k].to_numpy() for k in key}
-    for j, column in enumerate(numeric):
-        whole = is_integer_dtype(dtypes[column]) and is_integer_dtype(scenario.dtypes[column])
-        columns[f"d_{column}"] = change[:, j].astype(np.int64) if whole else change[:, j]
+        for column, old, new in zip(numeric, before, after, strict=True):
+            change = np.asarray(new, dtype=float) - np.asarray(old, dtype=float)
+            columns[f"d_{column}"] = change.astype(np.int64) if column in whole else change
     return pd.DataFrame(columns)

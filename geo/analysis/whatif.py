@@ -41,15 +41,20 @@ import scipy.sparse as sp
 from geo import settings
 from geo.analysis._incremental import FullBackend, backend
 from geo.analysis.metrics import measured_demand, with_distance_basis
-from geo.analysis.scenario_result import ScenarioResult, table_difference
-from geo.analysis.zone_metrics import ZoneIndex, zone_metrics
-from geo.data.boundaries import assign_zone
+from geo.analysis.scenario_result import ScenarioResult, column_difference
+from geo.analysis.zone_metrics import (
+    ServiceCounts,
+    ZoneIndex,
+    metric_table,
+    zone_metric_columns,
+)
+from geo.data.boundaries import zone_codes_at
 from geo.data.services import located
 from geo.data.study import with_zone
 from geo.distance import DistanceEngine
 from geo.errors import UnknownSiteError
-from geo.geom import xy_of
-from geo.labels import MOVED_NOTE, SCENARIO_NAME, SCENARIO_NOTE
+from geo.geom import to_analysis_crs, xy_of
+from geo.labels import CATEGORIES, MOVED_NOTE, SCENARIO_NAME, SCENARIO_NOTE
 from geo.names import CITY_NAME
 from geo.network.paths import map_positions
 
@@ -78,27 +83,26 @@ class _Changes:
     def new_zones(self) -> np.ndarray:
         """Zone code of each added, then each moved site: for the table and the registry."""
         new_xy = np.vstack([self.add_xy, self.moved_xy])
-        points = gpd.GeoSeries(
-            gpd.points_from_xy(new_xy[:, 0], new_xy[:, 1]), crs=settings.ANALYSIS_CRS
-        )
-        return assign_zone(points, self.whatif.zones).to_numpy() if len(new_xy) else np.array([])
+        return zone_codes_at(new_xy, self.whatif.zones) if len(new_xy) else np.array([])
+
+    @cached_property
+    def columns(self) -> dict[str, np.ndarray]:
+        """The zone table's columns: the baseline's counts changed by the sites that changed."""
+        w = self.whatif
+        rows = w._site_rows.index[self.removed]  # registry rows (a RangeIndex: positions)
+        counts = w._counts.changed(w._row_zone[rows], w._row_category[rows], sign=-1)
+        if len(self.new_zones):
+            moved_rows = w._site_rows.index[self.moved]
+            categories = [self.category] * len(self.add_xy) + list(w._row_category[moved_rows])
+            counts = counts.changed(w.index.positions(self.new_zones), categories)
+        return w._columns(self.nearest_m, counts)
 
     def table(self) -> pd.DataFrame:
-        w = self.whatif
-        keys = w._service_keys.drop(index=w._site_rows.index[self.removed])
-        if len(self.new_zones):
-            new_keys = pd.DataFrame(
-                {
-                    "zone_code": self.new_zones,
-                    "category": [self.category] * len(self.add_xy)
-                    + w._site_rows["category"].iloc[self.moved].tolist(),
-                }
-            )
-            keys = pd.concat([keys, new_keys], ignore_index=True)
-        return w._table(self.nearest_m, keys)
+        return self.whatif._frame(self.columns)
 
     def diff(self, table: pd.DataFrame) -> pd.DataFrame:
-        return table_difference(self.whatif.baseline, table)
+        # the same zone rows as the baseline: the difference is one subtraction per column
+        return column_difference(self.whatif._baseline_columns, self.columns)
 
     def rows(self) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
         w = self.whatif
@@ -259,7 +263,7 @@ class WhatIf:
             raise ValueError("Avstandsmotoren og etterspørselspunktene har ulik lengde.")
         self.engine = engine
         self.demand = measured_demand(demand, engine)
-        self.zones = zones
+        self.zones = to_analysis_crs(zones)  # new sites come in EPSG:25832
         self.index = ZoneIndex.from_demand(
             self.demand, zones, zones.attrs.get("total_name", CITY_NAME)
         )
@@ -272,14 +276,18 @@ class WhatIf:
             drop=True
         )
         self._site_rows = located(self.services, self.categories)
-        # what the zone table counts of each service: enough to count a scenario's registry
-        self._service_keys = pd.DataFrame(
-            {
-                column: self.services[column] if column in self.services.columns else []
-                for column in ("zone_code", "category")
-            },
-            index=self.services.index,
+        # what the zone table counts of each service (its zone and category), counted once: a
+        # scenario changes the counts of the sites it removes or adds
+        self._row_zone = self.index.positions(
+            self.services["zone_code"].to_numpy() if len(self.services) else []
         )
+        self._row_category = (
+            self.services["category"].to_numpy(dtype=object)
+            if len(self.services)
+            else np.array([], dtype=object)
+        )
+        self._counted = list(self.categories) if self.categories else list(CATEGORIES)
+        self._counts = ServiceCounts.of(self.index, self.services, self._counted)
         self._site_ids = (
             self._site_rows[self.id_column].tolist()
             if self.id_column in self._site_rows.columns
@@ -290,7 +298,16 @@ class WhatIf:
         self._active = np.ones(len(self._site_ids), dtype=bool)
         self._state = self._backend.full(self._sites, self._active)
         self.nearest_m, self.nearest_site = self._backend.demand(self._state)
-        self.baseline = self._table(self.nearest_m, self.services)
+        self._basis: dict[str, np.ndarray] = {}
+        self.baseline = self._frame(self._columns(self.nearest_m, self._counts))
+        # how each zone is measured is the engine's, the same in every scenario: looked up once
+        self.baseline = with_distance_basis(self.baseline, self.engine)
+        self._basis = {
+            c: self.baseline[c].to_numpy()
+            for c in ("network_share", "distance_basis")
+            if c in self.baseline
+        }
+        self._baseline_columns = self._columns(self.nearest_m, self._counts)
         self.elapsed_s = time.perf_counter() - start
 
     # -------------------------------------------------------------- helpers
@@ -299,17 +316,19 @@ class WhatIf:
         """Identifiers of the baseline sites, in their row order."""
         return list(self._site_ids)
 
-    def _table(self, nearest_m: np.ndarray, services: pd.DataFrame) -> pd.DataFrame:
-
-        table = zone_metrics(
+    def _columns(self, nearest_m: np.ndarray, counts: ServiceCounts) -> dict[str, np.ndarray]:
+        """The zone table's columns for these distances and counts (with the distance basis)."""
+        columns = zone_metric_columns(
             self.index,
             nearest_m,
-            services,
+            counts.columns(self._counted),
             self.threshold_m,
-            self.categories,
             self.walk_speed_kmh,
         )
-        table = with_distance_basis(table, self.engine)
+        return {**columns, **self._basis}
+
+    def _frame(self, columns: dict[str, np.ndarray]) -> pd.DataFrame:
+        table = metric_table(columns, self.threshold_m, self._counted, self.walk_speed_kmh)
         table.attrs.update(self.table_attrs)
         table.attrs.update(
             distance_kind=self.engine.kind, distance_note=getattr(self.engine, "note", "")

@@ -29,8 +29,9 @@ Columns (bokmål labels: :data:`geo.labels.METRIC_LABELS`):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -41,9 +42,12 @@ from geo.labels import CATEGORIES
 from geo.names import CITY_CODE, CITY_NAME
 
 __all__ = [
+    "ServiceCounts",
     "ZoneIndex",
     "grouped_quantiles",
+    "metric_table",
     "weighted_quantile",
+    "zone_metric_columns",
     "zone_metrics",
 ]
 
@@ -160,21 +164,64 @@ class ZoneIndex:
         self, services: pd.DataFrame, categories: Sequence[str]
     ) -> dict[str, np.ndarray]:
         """Per zone: located services of each category (``services`` carry ``zone_code``)."""
-        placed = services[services["zone_code"].notna()] if len(services) else services
-        lookup = pd.Index(self.codes)
-        position = (
-            lookup.get_indexer(pd.Index(placed["zone_code"].astype(str))) if len(placed) else []
+        return ServiceCounts.of(self, services, categories).columns(categories)
+
+    def positions(self, zone_codes: Sequence[Any] | np.ndarray) -> np.ndarray:
+        """Position in :attr:`codes` of each zone code (-1: none, or not one of these zones)."""
+        codes = pd.Index(pd.Series(zone_codes, dtype=object).astype(str))
+        found = pd.Index(self.codes).get_indexer(codes).astype(np.int64)
+        return np.where(pd.isna(np.asarray(zone_codes, dtype=object)), -1, found)
+
+
+@dataclass(frozen=True)
+class ServiceCounts:
+    """Services per zone and category as one integer matrix, cheap to change for a scenario.
+
+    Attributes
+    ----------
+    slugs
+        The categories (matrix columns): every known category, then any other chosen one.
+    matrix
+        ``matrix[z, c]``: services of category ``slugs[c]`` located in zone ``z``.
+
+    """
+
+    slugs: tuple[str, ...]
+    matrix: np.ndarray
+
+    @classmethod
+    def of(
+        cls, index: ZoneIndex, services: pd.DataFrame, categories: Sequence[str]
+    ) -> ServiceCounts:
+        """Count a registry (``zone_code`` and ``category`` per row; rows without zone skipped)."""
+        slugs = (*CATEGORIES, *[c for c in categories if c not in CATEGORIES])
+        zero = cls(slugs, np.zeros((len(index.codes), len(slugs)), dtype=np.int64))
+        if not len(services):
+            return zero
+        return zero.changed(
+            index.positions(services["zone_code"].to_numpy()), services["category"].to_numpy()
         )
-        position = np.asarray(position, dtype=np.int64)
-        cats = placed["category"].to_numpy() if len(placed) else np.array([])
-        n = len(self.codes)
-        counts = {
-            slug: np.bincount(position[(cats == slug) & (position >= 0)], minlength=n)
-            for slug in CATEGORIES
-        }
-        chosen = np.isin(cats, list(categories)) & (position >= 0)
-        counts["n_services"] = np.bincount(position[chosen], minlength=n)
-        return counts
+
+    def changed(
+        self, zone_pos: np.ndarray, categories: Sequence[Any] | np.ndarray, sign: int = 1
+    ) -> ServiceCounts:
+        """These counts with services added (``sign=1``) or taken away (``-1``).
+
+        ``zone_pos`` is each service's zone position (:meth:`ZoneIndex.positions`); services
+        outside every zone or of no known category change nothing.
+        """
+        slug_pos = pd.Index(self.slugs).get_indexer(pd.Index(np.asarray(categories, dtype=object)))
+        ok = (np.asarray(zone_pos) >= 0) & (slug_pos >= 0)
+        matrix = self.matrix.copy()
+        np.add.at(matrix, (np.asarray(zone_pos)[ok], slug_pos[ok]), sign)
+        return ServiceCounts(self.slugs, matrix)
+
+    def columns(self, categories: Sequence[str]) -> dict[str, np.ndarray]:
+        """``{category: counts per zone}`` for every known category and ``n_services`` (chosen)."""
+        out = {slug: self.matrix[:, k] for k, slug in enumerate(self.slugs) if slug in CATEGORIES}
+        chosen = [k for k, slug in enumerate(self.slugs) if slug in set(categories)]
+        out["n_services"] = self.matrix[:, chosen].sum(axis=1)
+        return out
 
 
 def zone_metrics(
@@ -203,12 +250,48 @@ def zone_metrics(
         Walking speed that turns the median distance into minutes.
 
     """
+    cats = list(categories) if categories else list(CATEGORIES)
+    columns = zone_metric_columns(
+        index,
+        nearest_m,
+        index.service_counts(services, cats),
+        threshold_m,
+        walk_speed_kmh,
+    )
+    return metric_table(columns, threshold_m, cats, walk_speed_kmh)
+
+
+def metric_table(
+    columns: Mapping[str, np.ndarray],
+    threshold_m: float,
+    categories: Sequence[str],
+    walk_speed_kmh: float,
+) -> pd.DataFrame:
+    """The table of :func:`zone_metric_columns`, with its settings in ``attrs``."""
+    table = pd.DataFrame(columns)  # one construction: column-by-column inserts cost more
+    table.attrs.update(
+        threshold_m=threshold_m, categories=list(categories), walk_speed_kmh=walk_speed_kmh
+    )
+    return table
+
+
+def zone_metric_columns(
+    index: ZoneIndex,
+    nearest_m: np.ndarray,
+    counts: Mapping[str, np.ndarray],
+    threshold_m: float = settings.DEFAULT_THRESHOLD_M,
+    walk_speed_kmh: float = settings.DEFAULT_WALK_SPEED_KMH,
+) -> dict[str, np.ndarray]:
+    """The columns of :func:`zone_metrics` as arrays, from counted services.
+
+    ``counts`` is :meth:`ServiceCounts.columns` (or :meth:`ZoneIndex.service_counts`). A what-if
+    scenario changes its counts and distances and builds the same table from here.
+    """
     d = np.asarray(nearest_m, dtype=float)
     if len(d) != len(index.weight):
         raise ValueError(
             f"nearest_m har {len(d)} verdier, men det er {len(index.weight)} etterspørselspunkter."
         )
-    cats = list(categories) if categories else list(CATEGORIES)
     n = len(index.codes)
     zone = np.where(index.of_demand >= 0, index.of_demand, n)  # n: in no zone (total only)
     w = index.weight
@@ -222,12 +305,11 @@ def zone_metrics(
             ),
         ]
     )
-    counts = index.service_counts(services, cats)
     population = sums["population"]
     n_services = np.r_[counts["n_services"], counts["n_services"].sum()].astype(int)
-    columns: dict[str, object] = {
-        "zone_code": [*index.codes, CITY_CODE],
-        "zone": [*index.names, index.total_name],
+    columns: dict[str, np.ndarray] = {
+        "zone_code": np.r_[index.codes, [CITY_CODE]].astype(object),
+        "zone": np.r_[index.names, [index.total_name]].astype(object),
         "population": population,
         "n_services": n_services,
     }
@@ -254,9 +336,7 @@ def zone_metrics(
             share_of_services=share_services,
             location_quotient=share_services / share_pop,
         )
-    table = pd.DataFrame(columns)  # one construction: column-by-column inserts cost more
-    table.attrs.update(threshold_m=threshold_m, categories=cats, walk_speed_kmh=walk_speed_kmh)
-    return table
+    return columns
 
 
 def _sums(

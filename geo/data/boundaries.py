@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -32,6 +33,7 @@ __all__ = [
     "load_bydeler",
     "load_delbydeler",
     "register_boundary_file",
+    "zone_codes_at",
 ]
 
 
@@ -191,16 +193,27 @@ def assign_code(
     points: gpd.GeoSeries | gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, column: str
 ) -> pd.Series:
     """The ``column`` value of the polygon each point lies in; the lower code on a shared edge."""
-    bydeler = polygons
     geoms = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
-    geoms = geoms.to_crs(bydeler.crs) if geoms.crs != bydeler.crs else geoms
+    geoms = geoms.to_crs(polygons.crs) if geoms.crs != polygons.crs else geoms
     result = np.full(len(geoms), None, dtype=object)
     valid = ~(geoms.is_empty | geoms.isna()).to_numpy()
     if valid.any():
-        idx_pt, idx_poly = bydeler.sindex.query(geoms.values[valid], predicate="intersects")
-        codes = bydeler[column].astype(str).to_numpy()
-        positions = np.flatnonzero(valid)
-        # Sorting by code descending then assigning keeps the lowest code on ties.
-        order = np.argsort(codes[idx_poly])[::-1]
-        result[positions[idx_pt[order]]] = codes[idx_poly[order]]
+        result[np.flatnonzero(valid)] = _codes_at(geoms.values[valid], polygons, column)
     return pd.Series(result, index=geoms.index, name=column, dtype=object)
+
+
+def zone_codes_at(xy: np.ndarray, zones: gpd.GeoDataFrame) -> np.ndarray:
+    """:func:`assign_zone` for coordinates in the zones' CRS: the what-if's new sites, fast."""
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    return _codes_at(shapely.points(xy), zones, "zone_code")
+
+
+def _codes_at(geoms: Any, polygons: gpd.GeoDataFrame, column: str) -> np.ndarray:
+    """Code of the polygon each (valid) geometry intersects, ``None`` outside all."""
+    result = np.full(len(geoms), None, dtype=object)
+    idx_pt, idx_poly = polygons.sindex.query(geoms, predicate="intersects")
+    codes = polygons[column].astype(str).to_numpy()
+    # Sorting by code descending then assigning keeps the lowest code on ties.
+    order = np.argsort(codes[idx_poly])[::-1]
+    result[idx_pt[order]] = codes[idx_poly[order]]
+    return result
