@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import altair as alt
@@ -21,6 +22,7 @@ from geo.labels import (
     METRIC_HELP,
     METRIC_LABELS,
     TABLE_METRICS,
+    format_metric,
     metric_kind,
     zone_words,
 )
@@ -28,7 +30,15 @@ from geo.names import CITY_CODE
 from geo.style import OSLO_PALETTE
 from geo.workspace import compare as ws
 from geo.workspace.settings import AnalysisSettings
-from ui.state import drug_scenes, load_engine, remembered, session, show_table, walk_network
+from ui.state import (
+    drug_scenes,
+    load_engine,
+    remembered,
+    session,
+    show_static_table,
+    show_table,
+    walk_network,
+)
 
 
 def compare_tab(
@@ -60,20 +70,51 @@ def compare_tab(
     # how each bydel was measured goes first: it qualifies every number beside it
     basis = [c for c in ("distance_basis", "network_share") if c in shown.columns]
     columns = ["zone", *basis] + [c for c in TABLE_METRICS if c in shown.columns and c not in basis]
-    config: dict[str, Any] = {"zone": st.column_config.TextColumn(one.capitalize(), pinned=True)}
-    for c in columns[1:]:
-        fmt = FORMATS["app"][metric_kind(c)]
-        numeric = pd.api.types.is_numeric_dtype(shown[c])
-        config[c] = (
-            st.column_config.NumberColumn(
-                METRIC_LABELS.get(c, c), help=METRIC_HELP.get(c), format=fmt
-            )
-            if numeric
-            else st.column_config.TextColumn(METRIC_LABELS.get(c, c), help=METRIC_HELP.get(c))
-        )
-    show_table(
-        shown[columns], hide_index=True, column_config=config, key="compare_table", height=640
+    order = st.selectbox(
+        "Sorter etter",
+        ["", *columns[1:]],
+        format_func=lambda c: METRIC_LABELS.get(c, c) if c else "tabellens rekkefølge",
+        key="compare_sort",
+        help="Beste først (størst andel, kortest avstand); hele byen står alltid nederst.",
     )
+    rows = shown[shown["zone_code"] != CITY_CODE]
+    if order:
+        rows = rows.sort_values(order, ascending=not HIGHER_IS_BETTER.get(order, True))
+    ordered = pd.concat([rows, shown[shown["zone_code"] == CITY_CODE]])[columns]
+    labels = {c: METRIC_LABELS.get(c, c) for c in columns} | {"zone": one.capitalize()}
+    show_static_table(
+        ordered.rename(columns=labels),
+        key="compare_table",
+        formats={labels[c]: partial(format_metric, c) for c in columns[1:]},
+        help_texts={labels[c]: METRIC_HELP.get(c, "") for c in columns},
+        height=640,
+    )
+    # the charts and the other views are computed and drawn when opened: the table comes first,
+    # and the browser needs the chart code (vega, ~1 MB) only then
+    bars = st.expander("Søylediagram for ett mål", key="open_bars", on_change="rerun")
+    if bars.open:
+        with bars:
+            bar_chart(table)
+    spread = st.expander("Balanse over byen", key="open_balance", on_change="rerun")
+    if spread.open:
+        with spread:
+            balance_section(study, engine, whatif, analysis, table)
+    zones = st.expander("Sammenlign soneinndelinger", key="open_zone_sets", on_change="rerun")
+    if zones.open:
+        with zones:
+            zone_set_section(analysis)
+    centre = st.expander(
+        "Konsentrasjon i området og avstand fra åpne rusmiljøer",
+        key="open_concentration",
+        on_change="rerun",
+    )
+    if centre.open:
+        with centre:
+            concentration_section(study, analysis)
+
+
+def bar_chart(table: pd.DataFrame) -> None:
+    """One metric of every zone as bars, best first."""
     metric = st.selectbox(
         "Søylediagram for",
         TABLE_METRICS,
@@ -97,20 +138,6 @@ def compare_tab(
         width="stretch",
     )
     st.caption(METRIC_HELP.get(metric, ""))
-    balance_section(study, engine, whatif, analysis, table)
-    # computed and drawn only when opened: the table above comes first
-    zones = st.expander("Sammenlign soneinndelinger", key="open_zone_sets", on_change="rerun")
-    if zones.open:
-        with zones:
-            zone_set_section(analysis)
-    centre = st.expander(
-        "Konsentrasjon i området og avstand fra åpne rusmiljøer",
-        key="open_concentration",
-        on_change="rerun",
-    )
-    if centre.open:
-        with centre:
-            concentration_section(study, analysis)
 
 
 def balance_section(
@@ -121,7 +148,6 @@ def balance_section(
     table: pd.DataFrame,
 ) -> None:
     """Services against residents per bydel, the Lorenz curve and the balance measures."""
-    st.subheader("Balanse over byen")
     st.caption(
         "Handlingsplanen ber om at tilbudene spres balansert over byen. Søylene viser hver bydels andel av "
         "tilbudene mot dens andel av innbyggerne: der den mørke søylen er mye lengre enn den lyse, er tilbudene samlet."

@@ -270,9 +270,9 @@ def _candidate_table(cands: Any) -> None:
     if editor.open:
         with editor:
             _candidate_editor(cands)
-    if st.button("Fjern alle kandidater", key="clear_candidates"):
-        session().clear_candidates()
-        st.rerun()
+            if st.button("Fjern alle kandidater", key="clear_candidates"):
+                session().clear_candidates()
+                st.rerun()
 
 
 def _candidate_editor(cands: Any) -> None:

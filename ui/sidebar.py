@@ -132,16 +132,11 @@ def sidebar() -> AnalysisSettings:
         key="metric",
         help=METRIC_HELP.get(st.session_state.get("metric", MAP_METRICS[0]), ""),
     )
-    with sb.expander("Egne data", expanded=False):
-        st.caption(
-            f"{uploads.upload_limit_text()} CSV (komma/semikolon), XLSX, "
-            "GeoJSON, GeoPackage eller zippet Shapefile."
-        )
-        upload_box("services", "Tjenester (legges til registeret)")
-        upload_box("candidates", "Kandidatsteder")
-        upload_box("userdata", "Brukerdata (besøk, brukere per bydel, hendelser)")
-        if st.button("Last FIKTIVE eksempelkandidater", key="load_example"):
-            load_example_candidates()
+    # drawn when opened: the page's first load then needs no upload code in the browser
+    own = sb.expander("Egne data", key="open_own_data", on_change="rerun")
+    if own.open:
+        with own:
+            _own_data()
     if not cats:
         sb.warning("Velg minst én kategori; bruker brukerrom.")
         cats = ["brukerrom"]
@@ -159,6 +154,19 @@ def sidebar() -> AnalysisSettings:
         study_area=area_key,
         area_bydeler=area_bydeler,
     )
+
+
+def _own_data() -> None:
+    """Uploads of services, candidates and user data, and the fictitious example candidates."""
+    st.caption(
+        f"{uploads.upload_limit_text()} CSV (komma/semikolon), XLSX, "
+        "GeoJSON, GeoPackage eller zippet Shapefile."
+    )
+    upload_box("services", "Tjenester (legges til registeret)")
+    upload_box("candidates", "Kandidatsteder")
+    upload_box("userdata", "Brukerdata (besøk, brukere per bydel, hendelser)")
+    if st.button("Last FIKTIVE eksempelkandidater", key="load_example"):
+        load_example_candidates()
 
 
 def _basis_label(basis: str) -> str:

@@ -182,26 +182,58 @@ def show_table(frame: pd.DataFrame, key: str, **kwargs: Any) -> None:
 
 
 def show_static_table(
-    frame: pd.DataFrame, key: str, formats: Mapping[str, Callable[[Any], str]]
+    frame: pd.DataFrame,
+    key: str,
+    formats: Mapping[str, Callable[[Any], str]],
+    *,
+    help_texts: Mapping[str, str] | None = None,
+    height: int | None = None,
 ) -> None:
-    """A small table as plain HTML in a keyed container: drawn at once, as text.
+    """A table as plain HTML in a keyed container: drawn at once, as text.
 
-    For a few rows the browser then needs none of Streamlit's grid code (1.2 MB, fetched and
-    started on first use). Every cell goes through ``formats`` (by column) or ``str`` and is
-    escaped (:func:`geo.labels.safe_text`): names may come from the planner's own files.
+    The browser then needs none of Streamlit's grid code (1.2 MB, fetched and started on first
+    use). Every cell goes through ``formats`` (by column) or ``str`` and is escaped
+    (:func:`geo.labels.safe_text`): names may come from the planner's own files. Numbers are
+    right-aligned; with ``height`` the table scrolls under a fixed header and first column.
     """
-    head = "".join(f"<th>{safe_text(c)}</th>" for c in frame.columns)
+    help_texts = help_texts or {}
+    numeric = {c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])}
+    sticky = "position:sticky;background:#fff;"
+    head = "".join(
+        f'<th title="{safe_text(help_texts.get(c, ""))}" style="{sticky}top:0;'
+        f"text-align:{'right' if c in numeric else 'left'};"
+        f'{"left:0;z-index:2;" if k == 0 else "z-index:1;"}">{safe_text(c)}</th>'
+        for k, c in enumerate(frame.columns)
+    )
     rows = "".join(
         "<tr>"
         + "".join(
-            f"<td>{safe_text(formats.get(c, str)(v))}</td>"
-            for c, v in zip(frame.columns, values, strict=True)
+            f'<td style="{_cell_style(k, c in numeric, sticky)}">'
+            f"{safe_text(formats.get(c, str)(v))}</td>"
+            for k, (c, v) in enumerate(zip(frame.columns, values, strict=True))
         )
         + "</tr>"
         for values in frame.itertuples(index=False, name=None)
     )
+    scroll = f"max-height:{height}px;overflow:auto;" if height else "overflow-x:auto;"
     with st.container(key=key):
-        st.markdown(
-            f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>",
-            unsafe_allow_html=True,
+        st.html(
+            f"<style>{_TABLE_CSS}</style>"
+            f'<div style="{scroll}"><table class="oc-table"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{rows}</tbody></table></div>"
         )
+
+
+_TABLE_CSS = (
+    ".oc-table{border-collapse:collapse;font-size:0.9rem;line-height:1.35}"
+    ".oc-table th,.oc-table td{padding:0.3rem 0.6rem;border-bottom:1px solid #e4ddd0}"
+    ".oc-table th{vertical-align:bottom;font-weight:600;border-bottom:2px solid #2a2859}"
+    ".oc-table tbody tr:last-child td{font-weight:600}"
+)
+"""Borders and spacing like Streamlit's own tables; the last row (the total) in bold."""
+
+
+def _cell_style(position: int, is_number: bool, sticky: str) -> str:
+    return ("text-align:right;white-space:nowrap;" if is_number else "") + (
+        f"{sticky}left:0;white-space:nowrap;" if position == 0 else ""
+    )

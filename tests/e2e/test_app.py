@@ -103,6 +103,18 @@ def test_compare_table_lists_every_bydel(page: Any) -> None:
         assert name in text, name
     page.get_by_role("tab", name="Sammenlign bydeler").scroll_into_view_if_needed()
     screenshot(page, "02_sammenlign")
+    # sorted by the share within the threshold: best first, the whole city still last
+    _wait_idle(page)
+    choose(page, "compare_sort", "Andel innen terskel")
+    page.wait_for_function(
+        "() => { const t = document.querySelector('.st-key-compare_table table');"
+        " return t && t.rows[1].cells[0].textContent.trim() === 'Gamle Oslo'; }"
+    )
+    rows = page.evaluate(
+        "() => Array.from(document.querySelector('.st-key-compare_table table').rows)"
+        ".map(r => r.cells[0].textContent.trim())"
+    )
+    assert rows[-1] == "Hele byen" and len(rows) == 1 + 16 + 1
 
 
 def test_candidate_from_coordinates_changes_the_table(page: Any) -> None:
@@ -128,7 +140,11 @@ def test_candidate_from_coordinates_changes_the_table(page: Any) -> None:
     after = _grid_text(page, "compare_table")
     assert before != after
     screenshot(page, "03_kandidat_tabell")
-    # the zone-set and concentration views open on demand, with the candidate in them
+    # the charts, the balance, the zone-set and concentration views open on demand
+    _wait_idle(page)
+    page.get_by_text("Balanse over byen").click()
+    assert "Gini" in _grid_text(page, "balance_table")
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
     _wait_idle(page)
     page.get_by_text("Sammenlign soneinndelinger").click()
     assert "Gini" in _grid_text(page, "zones_balance")
@@ -216,6 +232,7 @@ def test_suggestion_export_and_scenario_round_trip(page: Any, tmp_path: Any) -> 
     page.get_by_role("button", name="Lagre").click()
     page.get_by_text("Lagret «E2E forslag» versjon 1.").wait_for()
     page.get_by_role("tab", name="Kart og kandidater").click()
+    page.get_by_text("Endre navn eller fjern kandidater").click()
     page.get_by_role("button", name="Fjern alle kandidater").click()
     page.get_by_text("Ingen kandidater ennå").wait_for()
     page.get_by_role("tab", name="Scenarier").click()
