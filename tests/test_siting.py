@@ -396,3 +396,22 @@ def test_a_solver_stopped_at_its_time_limit_says_so_with_its_gap() -> None:
     assert balance is not None
     assert "gap ukjent" in balance
     assert "laveste gruppeandel i forslaget 0,5 %" in balance and "høyst 4,2 %" in balance
+
+
+def test_balance_start_lifts_the_lowest_groups_first_and_stands_in_at_the_time_limit():
+    # group a: points 0, 1, 4 (50 each); b: point 2 (10); c: point 3 (10), all uncovered.
+    # cand0 covers 0+1 (100), cand1 covers 4 (50), cand2 covers b, cand3 covers c. p = 3.
+    # By total gain a greedy takes cand0 and cand1 first and leaves b or c at 0 %; lifting the
+    # lowest groups first gives {0, 2, 3}: a 2/3, b and c 100 % (the best minimum, 2/3).
+    from geo.siting.maximin import _balance_start
+
+    coverage = [[1, 0, 0, 0], [1, 0, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1], [0, 1, 0, 0]]
+    model = CoverageModel(coverage, [50, 50, 10, 10, 50], groups=["a", "a", "b", "c", "a"])
+    reduced, weights, row_groups = model.reduced(model.groups)
+    per_group = pd.DataFrame({"g": model.groups, "w": model.weights, "c": 0.0}).groupby("g").sum()
+    assert sorted(_balance_start(reduced, weights, row_groups, per_group, 3)) == [0, 2, 3]
+    assert _brute_force_maximin(model, 3) == pytest.approx(2 / 3)
+    # with no time to search, the answer is still a feasible one at least as good as the start
+    quick = model.solve_maximin(3, time_limit_s=0.0, over="all")
+    assert quick.min_share_after == pytest.approx(2 / 3)
+    assert len(quick.chosen) == 3

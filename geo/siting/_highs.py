@@ -50,6 +50,8 @@ def stdout_silenced() -> Iterator[None]:
         os.close(saved)
 
 
+_FEASIBLE = 2  # HiGHS's primal_solution_status for a feasible solution
+
 IPM_ROWS = 5000
 """Above this many constraint rows HiGHS solves the MIP's LPs by interior point."""
 
@@ -136,7 +138,12 @@ def solve_highs(
     status = h.modelStatusToString(h.getModelStatus())
     info = h.getInfo()
     values = np.asarray(h.getSolution().col_value, dtype=float)
-    if len(values) < n_x:
+    feasible = int(info.primal_solution_status) == _FEASIBLE
+    if not feasible and start is not None:
+        # stopped before HiGHS had a solution of its own (e.g. a short time limit): the start
+        # is one, and the only answer that keeps the constraints
+        values = np.asarray(start, dtype=float)
+    elif len(values) < n_x:
         raise RuntimeError(f"HiGHS fant ingen løsning ({status}).")
     x = values[:n_x]
     chosen = np.flatnonzero(x > 0.5)
@@ -145,6 +152,9 @@ def solve_highs(
     objective = float(info.objective_function_value)
     bound = float(info.mip_dual_bound)
     gap = float(info.mip_gap) if np.isfinite(info.mip_gap) else float("nan")
+    if not feasible and start is not None:
+        objective = float(np.asarray(cost, dtype=float) @ values)
+        gap = abs(bound - objective) / max(abs(objective), 1e-12) if np.isfinite(bound) else gap
     if status == "Optimal" and not np.isfinite(gap):
         gap = 0.0
     return (
@@ -156,6 +166,7 @@ def solve_highs(
             "gap": max(gap, 0.0) if np.isfinite(gap) else gap,
             "time_limit_s": float(time_limit_s),
             "nodes": int(info.mip_node_count),
+            "own_solution": feasible,  # False: HiGHS found none in time (the start is returned)
         },
         values,
     )

@@ -24,41 +24,91 @@ __all__ = [
 ]
 
 
-def _balance_greedy(
+class _Leximin:
+    """Group shares of a set of sites, and the best site to add to it (leximin order).
+
+    Sites are compared on the lowest group share after adding them, then the second lowest,
+    and so on (leximin), then on total gain: while one site cannot lift the minimum alone
+    (several groups share it), a step still lifts one of the lowest groups.
+    """
+
+    def __init__(
+        self,
+        reduced: sp.csr_array,
+        weights: np.ndarray,
+        row_groups: np.ndarray,
+        per_group: pd.DataFrame,
+    ) -> None:
+        group_pos = {g: r for r, g in enumerate(per_group.index)}
+        member = np.array([group_pos.get(g, -1) for g in row_groups], dtype=np.int64)
+        inside = member >= 0
+        self.one_hot = sp.csr_array(
+            (np.ones(int(inside.sum())), (np.flatnonzero(inside), member[inside])),
+            shape=(len(weights), len(per_group)),
+        )
+        self.by_column = sp.csc_array(reduced.astype(float))
+        self.weights = weights
+        self.base = per_group["c"].to_numpy(dtype=float)
+        self.totals = per_group["w"].to_numpy(dtype=float)
+
+    def _state(self, sites: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Covered weight per group and the weight per row still uncovered, with ``sites``."""
+        hit = np.zeros(len(self.weights), dtype=bool)
+        for j in sites:
+            hit[self.by_column.indices[self.by_column.indptr[j] : self.by_column.indptr[j + 1]]] = (
+                True
+            )
+        remaining = np.where(hit, 0.0, self.weights)
+        covered = self.base + np.asarray(self.one_hot.T @ (self.weights - remaining)).ravel()
+        return covered, remaining
+
+    def key(self, sites: Sequence[int]) -> tuple[float, ...]:
+        """The sorted group shares with ``sites`` (compare as tuples: larger is better)."""
+        covered, remaining = self._state(sites)
+        total = float(self.weights.sum() - remaining.sum())
+        return (*np.round(np.sort(covered / self.totals), 12), total)
+
+    def best_addition(self, sites: Sequence[int]) -> int:
+        """The candidate (not in ``sites``) that leaves the leximin-best shares when added."""
+        covered, remaining = self._state(sites)
+        gains = np.asarray((self.by_column.T @ (self.one_hot * remaining[:, None])).toarray())
+        shares = np.sort((covered[None, :] + gains) / self.totals[None, :], axis=1)
+        total_gain = np.asarray(self.by_column.T @ remaining).ravel()
+        shares[list(sites)] = -np.inf
+        # np.lexsort's last key is its first: lowest share, next lowest, …, then total gain
+        return int(np.lexsort([total_gain, *np.round(shares, 12).T[::-1]])[-1])
+
+
+def _balance_start(
     reduced: sp.csr_array,
     weights: np.ndarray,
     row_groups: np.ndarray,
     per_group: pd.DataFrame,
     p: int,
+    max_sweeps: int = 4,
 ) -> list[int]:
-    """Greedy start for maximin: each step the site that most raises the lowest group share.
+    """A start for maximin: greedy in leximin order (:class:`_Leximin`), then site swaps.
 
-    Ties (e.g. when the minimum cannot move yet) go to the larger total gain. A heuristic only:
-    it gives HiGHS a good first incumbent, so a time-limited solve returns something sensible.
+    Each sweep takes every chosen site out in turn and puts back the best addition in its
+    place when that improves the sorted shares (an interchange heuristic). A heuristic only: it
+    gives HiGHS a good first incumbent, so a time-limited solve returns something sensible.
     """
-    group_pos = {g: r for r, g in enumerate(per_group.index)}
-    member = np.array([group_pos.get(g, -1) for g in row_groups])
-    inside = member >= 0
-    n_groups = len(per_group)
-    one_hot = sp.csr_array(
-        (np.ones(int(inside.sum())), (np.flatnonzero(inside), member[inside])),
-        shape=(len(weights), n_groups),
-    )
-    by_column = sp.csc_array(reduced.astype(float))
-    covered = per_group["c"].to_numpy(dtype=float).copy()
-    totals = per_group["w"].to_numpy(dtype=float)
-    remaining = weights.copy()
+    order = _Leximin(reduced, weights, row_groups, per_group)
     chosen: list[int] = []
     for _ in range(p):
-        gains = np.asarray((by_column.T @ (one_hot * remaining[:, None])).toarray())
-        min_after = ((covered[None, :] + gains) / totals[None, :]).min(axis=1)
-        total_gain = np.asarray(by_column.T @ remaining).ravel()
-        min_after[chosen] = -np.inf
-        best = np.flatnonzero(min_after >= min_after.max() - 1e-12)
-        j = int(best[np.argmax(total_gain[best])])
-        chosen.append(j)
-        covered += gains[j]
-        remaining[by_column.indices[by_column.indptr[j] : by_column.indptr[j + 1]]] = 0.0
+        chosen.append(order.best_addition(chosen))
+    best = order.key(chosen)
+    for _ in range(max_sweeps):
+        improved = False
+        for k in range(p):
+            others = chosen[:k] + chosen[k + 1 :]
+            swap = order.best_addition(others)
+            trial = [*others[:k], swap, *others[k:]]
+            key = order.key(trial)
+            if key > best:
+                chosen, best, improved = trial, key, True
+        if not improved:
+            break
     return chosen
 
 
@@ -163,12 +213,14 @@ def solve_maximin(
     matrix = sp.vstack([base, balance_rows], format="csc")
     row_lower = np.concatenate([np.full(k, -np.inf), [p], np.full(n_groups, -np.inf)])
     row_upper = np.concatenate([np.zeros(k), [p], base_share.to_numpy()])
-    start_index = _balance_greedy(reduced, weights, row_groups, per_group, p)
+    start_index = _balance_start(reduced, weights, row_groups, per_group, p)
     start_x = np.zeros(m)
     start_x[start_index] = 1.0
     start_y = (np.asarray(reduced.astype(float) @ start_x).ravel() > 0).astype(float)
     start_z = min_share(model, start_index, labels, per_group.index)
-    # phase 1: the best minimum share
+    start_values = np.concatenate([start_x, start_y, [start_z]])
+    # phase 1: the best minimum share. HiGHS searches on its own (given the start it took
+    # other, here slower, paths); the start stands in where it finds nothing as good in time
     _, first, values = solve_highs(
         MipProblem(
             n_x=m,
@@ -177,13 +229,15 @@ def solve_maximin(
             matrix=matrix,
             row_lower=row_lower,
             row_upper=row_upper,
-            start=np.concatenate([start_x, start_y, [start_z]]),
         ),
         time_limit_s=0.6 * time_limit_s,
         mip_rel_gap=mip_rel_gap,
         p=p,
     )
-    z_star = float(values[z_col])
+    z_star = float(values[z_col]) if first["own_solution"] else -np.inf
+    if start_z > z_star:
+        values, z_star = start_values, float(start_z)
+        first["start_used"] = True
     # phase 2: the most coverage with every group at z* or more
     lower = np.zeros(z_col + 1)
     lower[z_col] = max(z_star - 1e-9, 0.0)
