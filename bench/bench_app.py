@@ -2,17 +2,22 @@
 
 Not a test: prints the median and max over ``--runs`` runs (default 5) of each step.
 
-* first page load after starting the server (a new server per run): page → map drawn, from
-  the moment the server answers and from the moment the process was started;
-* page load on a warm server (a new browser session per run, so nothing cached), and the same
-  browser loading the page again (Streamlit's and Leaflet's files from its cache);
-* a click on the map → the candidate panel shows the new candidate (the session's first click,
-  which also brings the browser the table code, and the next one);
-* switching to *Sammenlign bydeler* → the table is drawn (the session's first switch, which also
-  brings the browser the table code, and the next one after going back to the map).
+A fresh server per run:
 
-Run: ``.venv/bin/python bench/bench_app.py [--runs 5]`` (``bash dev bench`` runs it). Needs Debian's
-``chromium`` (Playwright's own browser download is not used).
+* its first page load: page → map drawn, from the moment the server answers and from the moment
+  the process was started;
+* then a new browser session (nothing cached) on the now warm server, and the same browser
+  loading the page again (Streamlit's and Leaflet's files from its cache);
+* a click on the map → the candidate panel shows the new candidate (the session's first click,
+  and the next one);
+* switching to *Sammenlign bydeler* → the table is drawn (the session's first switch, and the
+  next one after going back to the map).
+
+``--baseline PATH`` drives another checkout (e.g. ``git worktree add /tmp/before <commit>``) the
+same way, run by run in turn with this one, and prints the ratios: both see the same machine.
+
+Run: ``.venv/bin/python bench/bench_app.py [--runs 5] [--baseline PATH]`` (``bash dev bench`` runs
+it). Needs Debian's ``chromium`` (Playwright's own browser download is not used).
 """
 
 from __future__ import annotations
@@ -24,7 +29,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -122,68 +126,82 @@ def _report(name: str, values: list[float], goal: float) -> None:
     )
 
 
+_STEPS = {
+    "first": ("page load → map drawn (first load after start)", 4.0),
+    "first_from_start": ("  the same, from starting the server process", 4.0),
+    "warm": ("page load → map drawn (warm server)", 1.5),
+    "returning": ("  the same, browser with its cache (reload)", 1.5),
+    "click": ("click on the map → candidate panel updated", 0.6),
+    "click_next": ("  the next click in the same session", 0.6),
+    "compare": ("switch to «Sammenlign bydeler» → table drawn", 0.8),
+    "compare_next": ("  the next switch (after going back to the map)", 0.8),
+}
+
+
+def _one_run(browser: Any, root: Path, folder: Path, results: dict[str, list[float]]) -> None:
+    """A fresh server: its first page load, then one new session through every step."""
+    folder.mkdir()
+    started = time.perf_counter()
+    with running_app(folder / "s.sqlite", folder / "log.txt", root) as (url, _proc):
+        ready = time.perf_counter() - started
+        context, page, seconds = _load(browser, url)
+        results["first"].append(seconds)
+        results["first_from_start"].append(ready + seconds)
+        context.close()
+        context, page, seconds = _load(browser, url)
+        results["warm"].append(seconds)
+        results["click"].append(_click_to_panel(page, 0))
+        results["click_next"].append(_click_to_panel(page, 1))
+        _idle(page)
+        results["compare"].append(_switch_to_compare(page))
+        _idle(page)
+        _switch_to_map(page)
+        results["compare_next"].append(_switch_to_compare(page))
+        results["returning"].append(_reload(page))
+        context.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout (e.g. a git worktree of the last release) driven the same way, "
+        "run by run in turn with this one, so both see the same machine",
+    )
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
     os.environ["OSLO_COVERAGE_TIMING"] = "1"  # the server logs its own time per run
-
-    results: dict[str, list[float]] = {
-        "first": [],
-        "first_from_start": [],
-        "warm": [],
-        "returning": [],
-        "click": [],
-        "click_next": [],
-        "compare": [],
-        "compare_next": [],
-    }
-    server: dict[str, list[float]] = {}
+    targets = {"now": ROOT, **({"baseline": args.baseline.resolve()} if args.baseline else {})}
+    results: dict[str, dict[str, list[float]]] = {t: {k: [] for k in _STEPS} for t in targets}
+    server: dict[str, dict[str, list[float]]] = {t: {} for t in targets}
     with sync_playwright() as p, tempfile.TemporaryDirectory() as tmp:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        for run in range(args.runs):  # a fresh server each run: the first load after start
-            folder = Path(tmp) / f"run{run}"
-            folder.mkdir()
-            started = time.perf_counter()
-            with running_app(folder / "s.sqlite", folder / "log.txt") as (url, _proc):
-                ready = time.perf_counter() - started
-                context, page, seconds = _load(browser, url)
-                results["first"].append(seconds)
-                results["first_from_start"].append(ready + seconds)
-                context.close()
-                if run == 0:
-                    sessions: list[Callable[[], None]] = []
-                    for k in range(args.runs):
-                        context, page, seconds = _load(browser, url)
-                        results["warm"].append(seconds)
-                        results["click"].append(_click_to_panel(page, 0))
-                        results["click_next"].append(_click_to_panel(page, 1))
-                        _idle(page)
-                        results["compare"].append(_switch_to_compare(page))
-                        _idle(page)
-                        _switch_to_map(page)
-                        results["compare_next"].append(_switch_to_compare(page))
-                        results["returning"].append(_reload(page))
-                        sessions.append(context.close)
-                        del k
-                    for close in sessions:
-                        close()
-                    server = _server_times(folder / "log.txt")
+        for run in range(args.runs):
+            for name, root in targets.items():  # in turn, so a busy moment hits both
+                folder = Path(tmp) / f"{name}{run}"
+                _one_run(browser, root, folder, results[name])
+                for step, values in _server_times(folder / "log.txt").items():
+                    server[name].setdefault(step, []).extend(values)
         browser.close()
-    print("== App benchmark (real Streamlit server, headless Chromium) ==")
-    _report("page load → map drawn (first load after start)", results["first"], 4.0)
-    _report("  the same, from starting the server process", results["first_from_start"], 4.0)
-    _report("page load → map drawn (warm server)", results["warm"], 1.5)
-    _report("  the same, browser with its cache (reload)", results["returning"], 1.5)
-    _report("click on the map → candidate panel updated", results["click"], 0.6)
-    _report("  the next click in the same session", results["click_next"], 0.6)
-    _report("switch to «Sammenlign bydeler» → table drawn", results["compare"], 0.8)
-    _report("  the next switch (after going back to the map)", results["compare_next"], 0.8)
-    print("server time per run in the same session (the rest is Streamlit and the browser):")
-    for name, values in server.items():
-        print(f"  {name:<46} median {statistics.median(values) * 1e3:6.0f} ms  (n={len(values)})")
+    for name, root in targets.items():
+        print(f"== App benchmark: {name} ({root}; real Streamlit server, headless Chromium) ==")
+        for step, (label, goal) in _STEPS.items():
+            _report(label, results[name][step], goal)
+        print("server time per run (the rest is Streamlit and the browser):")
+        for step, values in server[name].items():
+            print(
+                f"  {step:<46} median {statistics.median(values) * 1e3:6.0f} ms  (n={len(values)})"
+            )
+    if "baseline" in targets:
+        print("== now / baseline (median ratio; below 1 is faster) ==")
+        for step, (label, _goal) in _STEPS.items():
+            ratio = statistics.median(results["now"][step]) / statistics.median(
+                results["baseline"][step]
+            )
+            print(f"{label:<48} {ratio:5.2f}")
     return 0
 
 

@@ -22,13 +22,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _map_documents() -> list[tuple[str, str]]:
-    _lock, views = state._shared_views()
-    return [key for key in views if key[0] == "map_document"]
+    return [key for key in state._shared_views().views if key[0] == "map_document"]
 
 
 def test_warm_up_fills_the_caches_the_first_page_reads(data_dir):
-    _lock, views = state._shared_views()
-    views.clear()
+    state._shared_views().views.clear()
     assert warm_up() > 0
     warmed = _map_documents()
     assert len(warmed) == 1
@@ -55,3 +53,32 @@ def test_streamlit_run_serves_the_app_with_its_start_up_hook():
     assert found.is_asgi_app and found.import_string == "app:app"
     served = importlib.import_module("app").app
     assert served._user_lifespan is warm_start
+
+
+def test_a_shared_view_is_computed_once_while_others_wait():
+    """Two sessions (or the warm-up and the first page) asking at once: one computes, one waits."""
+    import threading
+    import time
+
+    from geo.workspace.session import Session
+
+    calls = []
+
+    def compute() -> list[int]:
+        calls.append(1)
+        time.sleep(0.3)  # long enough for the second caller to arrive while this one computes
+        return [42]
+
+    got: list[object] = []
+    callers = [
+        threading.Thread(
+            target=lambda: got.append(state.remembered("test_view", ("k",), compute, Session()))
+        )
+        for _ in range(2)
+    ]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join()
+    assert len(calls) == 1
+    assert got[0] is got[1] == [42]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 import geopandas as gpd
@@ -115,9 +116,18 @@ def scenario_store() -> ScenarioStore:
 _SHARED_VIEWS_MAX = 64
 
 
+@dataclass
+class _SharedViews:
+    """Views shared by the sessions without own data, each computed by one of them only."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    views: dict[tuple[str, str], Any] = field(default_factory=dict)
+    computing: dict[tuple[str, str], threading.Lock] = field(default_factory=dict)
+
+
 @st.cache_resource(show_spinner=False)
-def _shared_views() -> tuple[threading.Lock, dict[tuple[str, str], Any]]:
-    return threading.Lock(), {}
+def _shared_views() -> _SharedViews:
+    return _SharedViews()
 
 
 def remembered(
@@ -126,22 +136,29 @@ def remembered(
     """A view computed once per key: shared by every session without own data, else per session.
 
     A session that has uploaded nothing sees the same numbers as any other with the same
-    settings and candidates, so one planner's computation serves the next one's first look.
-    ``owner`` is this browser session's state (the server's warm-up passes a fresh one).
+    settings and candidates, so one planner's computation serves the next one's first look; a
+    session asking while another computes the same view waits for it instead of computing it
+    twice. ``owner`` is this browser session's state (the server's warm-up passes a fresh one).
     """
     owner = owner if owner is not None else session()
     if owner.data_version:
         return owner.remembered(name, (key, owner.data_version), compute)
-    lock, views = _shared_views()
+    shared = _shared_views()
     full = (name, repr(key))  # settings hold lists; their repr is exact and hashable
-    with lock:
-        if full in views:
-            return cast(T, views[full])
-    value = compute()
-    with lock:
-        if len(views) >= _SHARED_VIEWS_MAX:
-            views.clear()
-        views[full] = value
+    with shared.lock:
+        if full in shared.views:
+            return cast(T, shared.views[full])
+        one_at_a_time = shared.computing.setdefault(full, threading.Lock())
+    with one_at_a_time:
+        with shared.lock:
+            if full in shared.views:
+                return cast(T, shared.views[full])
+        value = compute()
+        with shared.lock:
+            if len(shared.views) >= _SHARED_VIEWS_MAX:
+                shared.views.clear()
+                shared.computing.clear()
+            shared.views[full] = value
     return value
 
 

@@ -67,10 +67,20 @@ def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 90.
 
 
 @contextlib.contextmanager
-def running_app(store_path: Path, log_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """The app started the way planners start it, on a free port; yields (url, process)."""
+def running_app(
+    store_path: Path, log_path: Path, root: Path = ROOT
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """The app started the way planners start it, on a free port; yields (url, process).
+
+    ``root`` is the checkout to serve (the benchmark also serves an older one beside it; its
+    own ``geo`` package then comes first on the path).
+    """
     port = free_port()
     env = dict(os.environ, OSLO_COVERAGE_SCENARIOS=str(store_path))
+    if root != ROOT:
+        env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")]).rstrip(
+            os.pathsep
+        )
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             [
@@ -78,7 +88,7 @@ def running_app(store_path: Path, log_path: Path) -> Iterator[tuple[str, subproc
                 "-m",
                 "streamlit",
                 "run",
-                str(ROOT / "app.py"),
+                str(root / "app.py"),
                 "--server.headless",
                 "true",
                 "--server.port",
@@ -90,7 +100,7 @@ def running_app(store_path: Path, log_path: Path) -> Iterator[tuple[str, subproc
                 "--server.fileWatcherType",
                 "none",
             ],
-            cwd=ROOT,
+            cwd=root,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
