@@ -5,7 +5,8 @@ Not a test: prints the median and max over ``--runs`` runs (default 5) of each s
 A fresh server per run:
 
 * its first page load: page → map drawn, from the moment the server answers and from the moment
-  the process was started;
+  the process was started; and (another fresh server) the first page opened 5 s after the server
+  answers, as a planner who starts the app and then opens the link;
 * then a new browser session (nothing cached) on the now warm server, and the same browser
   loading the page again (Streamlit's and Leaflet's files from its cache);
 * a click on the map → the candidate panel shows the new candidate (the session's first click,
@@ -129,6 +130,7 @@ def _report(name: str, values: list[float], goal: float) -> None:
 _STEPS = {
     "first": ("page load → map drawn (first load after start)", 4.0),
     "first_from_start": ("  the same, from starting the server process", 4.0),
+    "first_later": ("  the same, opened 5 s after the server answers", 4.0),
     "warm": ("page load → map drawn (warm server)", 1.5),
     "returning": ("  the same, browser with its cache (reload)", 1.5),
     "click": ("click on the map → candidate panel updated", 0.6),
@@ -138,9 +140,23 @@ _STEPS = {
 }
 
 
+_LATER_S = 5.0  # a planner who starts the app and opens the link a little later
+
+
+def _first_load_later(browser: Any, root: Path, folder: Path) -> float:
+    """Another fresh server, its first page opened :data:`_LATER_S` after it answers."""
+    folder.mkdir()
+    with running_app(folder / "s.sqlite", folder / "log.txt", root) as (url, _proc):
+        time.sleep(_LATER_S)
+        context, _page, seconds = _load(browser, url)
+        context.close()
+        return seconds
+
+
 def _one_run(browser: Any, root: Path, folder: Path, results: dict[str, list[float]]) -> None:
     """A fresh server: its first page load, then one new session through every step."""
     folder.mkdir()
+    results["first_later"].append(_first_load_later(browser, root, folder / "later"))
     started = time.perf_counter()
     with running_app(folder / "s.sqlite", folder / "log.txt", root) as (url, _proc):
         ready = time.perf_counter() - started

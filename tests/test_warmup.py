@@ -42,8 +42,15 @@ def test_warm_up_fills_the_caches_the_first_page_reads(data_dir):
 
 
 def test_warm_up_failure_is_logged_not_raised(caplog):
-    bad = AnalysisSettings(boundary_version="finnes-ikke")
-    assert warm_up(bad) >= 0
+    from ui import warmup
+
+    # the warm-up logs to Streamlit's console logger, which does not pass records up
+    warmup._LOG.addHandler(caplog.handler)
+    try:
+        bad = AnalysisSettings(boundary_version="finnes-ikke")
+        assert warm_up(bad) >= 0
+    finally:
+        warmup._LOG.removeHandler(caplog.handler)
     assert "Oppvarming ved oppstart feilet" in caplog.text
 
 

@@ -12,19 +12,20 @@ This module imports nothing heavy itself: it is imported when the server starts.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+from streamlit.logger import get_logger
+
 if TYPE_CHECKING:
     from geo.workspace.settings import AnalysisSettings
 
 __all__ = ["wait_for_imports", "warm_start", "warm_up"]
 
-_LOG = logging.getLogger("oslo_coverage.warmup")
+_LOG = get_logger(__name__)  # Streamlit's console log: the planner sees when the app is ready
 _IMPORT_WAIT_S = 300.0  # a page waits this long for the start-up imports (a busy machine)
 
 _started = threading.Event()  # the start-up hook ran in this process
