@@ -55,7 +55,7 @@ from geo.analysis.provenance import (
     settings_lines,
     study_provenance,
 )
-from geo.analysis.scenario_result import ScenarioResult, table_difference
+from geo.analysis.scenario_result import ScenarioResult, column_difference
 from geo.analysis.whatif import (
     CandidateCoverage,
     CandidateRanking,
@@ -100,6 +100,7 @@ __all__ = [
     "accessibility",
     "balance_summary",
     "candidate_coverage",
+    "column_difference",
     "compare_tables",
     "compare_zone_sets",
     "concentration",
@@ -120,7 +121,6 @@ __all__ = [
     "spread_user_data",
     "study_provenance",
     "suppress_small_counts",
-    "table_difference",
     "theil_decomposition",
     "two_step_fca",
     "weighted_gini",

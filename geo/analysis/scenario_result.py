@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Protocol
@@ -10,14 +10,10 @@ from typing import Any, Protocol
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from pandas.api.types import is_integer_dtype, is_numeric_dtype
-
-from geo.analysis.metrics import compare_tables
 
 __all__ = [
     "ScenarioResult",
     "column_difference",
-    "table_difference",
 ]
 
 
@@ -26,7 +22,7 @@ class _ScenarioBuilder(Protocol):
 
     def table(self) -> pd.DataFrame: ...
 
-    def diff(self, table: pd.DataFrame) -> pd.DataFrame: ...
+    def diff(self) -> pd.DataFrame: ...
 
     def rows(self) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]: ...
 
@@ -63,7 +59,7 @@ class ScenarioResult:
     @cached_property
     def diff(self) -> pd.DataFrame:
         """``scenario - baseline`` per zone (``d_<metric>`` columns)."""
-        return self._builder.diff(self.table)
+        return self._builder.diff()
 
     @cached_property
     def _rows(self) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
@@ -80,64 +76,23 @@ class ScenarioResult:
         return self._rows[1]
 
 
-def table_difference(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFrame:
-    """:func:`geo.metrics.compare_tables`, vectorised for tables with the same rows (the usual case).
-
-    ``compare_tables`` merges on the keys, which costs more than the whole incremental update;
-    two tables from the same :class:`WhatIf` have identical zone rows, so the difference is a
-    plain array subtraction with the same ``d_<metric>`` columns.
-    """
-    key = ["zone_code", "zone"]
-    if not baseline[key].equals(scenario[key]) or list(baseline.columns) != list(scenario.columns):
-        return compare_tables(baseline, scenario)
-    # one block per table: pandas deep-copies ``attrs`` on every single-column access
-    dtypes = baseline.dtypes
-    numeric = [c for c in baseline.columns if c not in key and is_numeric_dtype(dtypes[c])]
-    before = baseline[numeric].to_numpy(dtype=float, na_value=np.nan)
-    after = scenario[numeric].to_numpy(dtype=float, na_value=np.nan)
-    whole = {
-        c for c in numeric if is_integer_dtype(dtypes[c]) and is_integer_dtype(scenario.dtypes[c])
-    }
-    keys = {k: baseline[k].to_numpy() for k in key}
-    return _difference(keys, numeric, before.T, after.T, whole)
-
-
 def column_difference(
     baseline: Mapping[str, np.ndarray], scenario: Mapping[str, np.ndarray]
 ) -> pd.DataFrame:
-    """:func:`table_difference` of two tables given as their columns (same zone rows).
+    """:func:`geo.analysis.metrics.compare_tables` of two tables given as their columns.
 
-    What :class:`WhatIf` uses: it keeps the baseline's columns, so a scenario's difference is
-    one subtraction per metric, without reading a column back out of a table.
+    Two tables from the same :class:`WhatIf` have identical zone rows, so the difference is a
+    plain subtraction per metric (``d_<metric>``; whole numbers stay whole), without the merge
+    on the keys nor reading a column back out of a table.
     """
-    numeric = [
-        c
-        for c, values in baseline.items()
-        if c not in ("zone_code", "zone") and np.issubdtype(np.asarray(values).dtype, np.number)
-    ]
-    whole = {
-        c
-        for c in numeric
-        if np.issubdtype(baseline[c].dtype, np.integer)
-        and np.issubdtype(scenario[c].dtype, np.integer)
-    }
-    keys = {k: baseline[k] for k in ("zone_code", "zone")}
-    return _difference(
-        keys, numeric, [baseline[c] for c in numeric], [scenario[c] for c in numeric], whole
-    )
-
-
-def _difference(
-    keys: Mapping[str, np.ndarray],
-    numeric: Sequence[str],
-    before: Sequence[np.ndarray] | np.ndarray,
-    after: Sequence[np.ndarray] | np.ndarray,
-    whole: set[str],
-) -> pd.DataFrame:
-    """``d_<metric> = after - before`` per column; whole numbers stay whole."""
-    columns: dict[str, Any] = dict(keys)
+    columns: dict[str, Any] = {k: baseline[k] for k in ("zone_code", "zone")}
     with np.errstate(invalid="ignore"):
-        for column, old, new in zip(numeric, before, after, strict=True):
-            change = np.asarray(new, dtype=float) - np.asarray(old, dtype=float)
-            columns[f"d_{column}"] = change.astype(np.int64) if column in whole else change
+        for column, old in baseline.items():
+            old = np.asarray(old)
+            if column in columns or not np.issubdtype(old.dtype, np.number):
+                continue
+            new = np.asarray(scenario[column])
+            change = new.astype(float) - old.astype(float)
+            whole = np.issubdtype(old.dtype, np.integer) and np.issubdtype(new.dtype, np.integer)
+            columns[f"d_{column}"] = change.astype(np.int64) if whole else change
     return pd.DataFrame(columns)

@@ -100,7 +100,7 @@ class _Changes:
     def table(self) -> pd.DataFrame:
         return self.whatif._frame(self.columns)
 
-    def diff(self, table: pd.DataFrame) -> pd.DataFrame:
+    def diff(self) -> pd.DataFrame:
         # the same zone rows as the baseline: the difference is one subtraction per column
         return column_difference(self.whatif._baseline_columns, self.columns)
 
@@ -298,16 +298,16 @@ class WhatIf:
         self._active = np.ones(len(self._site_ids), dtype=bool)
         self._state = self._backend.full(self._sites, self._active)
         self.nearest_m, self.nearest_site = self._backend.demand(self._state)
-        self._basis: dict[str, np.ndarray] = {}
-        self.baseline = self._frame(self._columns(self.nearest_m, self._counts))
+        self._basis: dict[str, np.ndarray] = {}  # filled from the baseline just below
+        metrics = self._columns(self.nearest_m, self._counts)
         # how each zone is measured is the engine's, the same in every scenario: looked up once
-        self.baseline = with_distance_basis(self.baseline, self.engine)
+        self.baseline = with_distance_basis(self._frame(metrics), self.engine)
         self._basis = {
             c: self.baseline[c].to_numpy()
             for c in ("network_share", "distance_basis")
             if c in self.baseline
         }
-        self._baseline_columns = self._columns(self.nearest_m, self._counts)
+        self._baseline_columns = {**metrics, **self._basis}
         self.elapsed_s = time.perf_counter() - start
 
     # -------------------------------------------------------------- helpers
