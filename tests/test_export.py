@@ -17,7 +17,8 @@ from geo.data.datasets import source_line
 from geo.data.services import load_candidates
 from geo.labels import format_metric, format_number
 from geo.maps import layout as carto
-from geo.maps.layers import classify, displaced_xy, label_points
+from geo.maps.classes import classify
+from geo.maps.layers import displaced_xy, label_points
 from geo.maps.layout import PrintOptions
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,7 +20,7 @@ from geo.data.services import load_candidates, located
 from geo.geom import map_click_to_xy
 from geo.labels import CATEGORIES, format_metric
 from geo.maps._leaflet import HEAT_PANE, HtmlControl, MapStyle, MarkerLayer
-from geo.maps.layers import classify
+from geo.maps.classes import classify
 from geo.maps.web import MapLayers, MapOptions
 from geo.style import CANDIDATE_ICON, CATEGORY_STYLE, OSLO_PALETTE
 

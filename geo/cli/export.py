@@ -26,7 +26,7 @@ from geo.export.files import export_html, html_map
 from geo.export.report import export_report
 from geo.export.tables import TABLE_FORMATS, export_table
 from geo.geom import xy_of
-from geo.maps.layers import CLASSIFIERS
+from geo.maps.classes import CLASSIFIERS
 from geo.maps.layout import PAPER_MM, PrintOptions
 
 __all__ = [

@@ -5,6 +5,16 @@ The public API of the subpackage; each name is defined in the module named besid
 
 from __future__ import annotations
 
+from geo.maps.classes import (
+    CLASSIFIERS,
+    Classes,
+    class_breaks,
+    classify,
+    equal_interval_breaks,
+    fisher_jenks_breaks,
+    protected_classes,
+    quantile_breaks,
+)
 from geo.maps.compose import (
     candidate_map,
     choropleth_map,
@@ -14,11 +24,8 @@ from geo.maps.compose import (
 from geo.maps.layers import (
     CENTRE_HALF_WIDTH_M,
     CENTRE_XY,
-    CLASSIFIERS,
-    Classes,
     area_outline,
     centre_extent,
-    classify,
     displaced_entry,
     displaced_xy,
     draw_background,
@@ -29,7 +36,6 @@ from geo.maps.layers import (
     label_points,
     luminance,
     outline_effect,
-    protected_classes,
     tile_note,
     unplaced_note,
 )
@@ -104,6 +110,7 @@ __all__ = [
     "candidate_points",
     "centre_extent",
     "choropleth_map",
+    "class_breaks",
     "classify",
     "coverage_map",
     "css_urls",
@@ -115,8 +122,10 @@ __all__ = [
     "draw_legend",
     "draw_services",
     "draw_zones",
+    "equal_interval_breaks",
     "external_urls",
     "finish_map",
+    "fisher_jenks_breaks",
     "fit_extent",
     "halo_text",
     "inline_css",
@@ -131,6 +140,7 @@ __all__ = [
     "overview_map",
     "paper_size_mm",
     "protected_classes",
+    "quantile_breaks",
     "save_figure",
     "scale_denominator",
     "standalone_html",

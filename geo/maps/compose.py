@@ -28,10 +28,10 @@ from geo.labels import (
     metric_label,
     zone_words,
 )
+from geo.maps.classes import classify, protected_classes
 from geo.maps.layers import (
     area_outline,
     centre_extent,
-    classify,
     displaced_entry,
     draw_background,
     draw_candidates,
@@ -41,7 +41,6 @@ from geo.maps.layers import (
     label_points,
     luminance,
     outline_effect,
-    protected_classes,
     tile_note,
     unplaced_note,
 )

@@ -1,9 +1,11 @@
-"""The layers of a print map: bydeler, services, candidates, classes, background, inset."""
+"""The layers of a print map: bydeler, services, candidates, background, inset.
+
+The choropleth classes they colour by come from :mod:`geo.maps.classes`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -11,23 +13,19 @@ import numpy as np
 import shapely
 from matplotlib import patheffects
 from matplotlib.axes import Axes
-from matplotlib.colors import to_rgb
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from geo import settings
-from geo.labels import CATEGORIES, format_metric
+from geo.labels import CATEGORIES
 from geo.maps.layout import MapLayout, add_scalebar, fit_extent, halo_text, metres_per_point
-from geo.style import INK, OSLO_PALETTE, SEQUENTIAL_CMAP, category_style
+from geo.style import INK, OSLO_PALETTE, category_style
 
 __all__ = [
     "CENTRE_HALF_WIDTH_M",
     "CENTRE_XY",
-    "CLASSIFIERS",
-    "Classes",
     "area_outline",
     "centre_extent",
-    "classify",
     "displaced_entry",
     "displaced_xy",
     "draw_background",
@@ -38,7 +36,6 @@ __all__ = [
     "label_points",
     "luminance",
     "outline_effect",
-    "protected_classes",
     "tile_note",
     "unplaced_note",
 ]
@@ -284,161 +281,6 @@ def draw_inset(
             zorder=15,
         )
     )
-
-
-@dataclass
-class Classes:
-    """A classification of metric values: class of each value, bounds and legend labels."""
-
-    bins: np.ndarray
-    """Upper bound of each class."""
-    index: np.ndarray
-    """Class of each value, -1 for missing / infinite."""
-    labels: list[str]
-    counts: list[int]
-    method: str
-
-    def colors(self) -> list[tuple[float, float, float]]:
-        """Sequential colours light → dark, one per class."""
-        k = len(self.bins)
-        positions = np.linspace(0.12, 1.0, k) if k > 1 else np.array([0.6])
-        return [to_rgb(SEQUENTIAL_CMAP(p)) for p in positions]
-
-
-CLASSIFIERS = {
-    "naturalbreaks": "FisherJenks",
-    "quantiles": "Quantiles",
-    "equalinterval": "EqualInterval",
-}
-
-
-def classify(
-    values: Sequence[float] | np.ndarray,
-    metric: str,
-    method: str = "naturalbreaks",
-    k: int = 5,
-    bins: Sequence[float] | np.ndarray | None = None,
-) -> Classes:
-    """Classify metric values for a choropleth.
-
-    Parameters
-    ----------
-    values
-        One value per area; ``nan``/``inf`` go to a "no data" class (index -1).
-    metric
-        Metric name (used to format the legend labels).
-    method
-        ``"naturalbreaks"`` (Fisher–Jenks, exact), ``"quantiles"`` or ``"equalinterval"``.
-    k
-        Number of classes; reduced when there are fewer distinct values.
-    bins
-        Fixed upper class bounds (e.g. to share classes between two maps); overrides ``method``.
-
-    """
-    arr = np.asarray(values, dtype=float)
-    finite = np.isfinite(arr)
-    data = arr[finite]
-    zero_class = False
-    if bins is None:
-        if method not in CLASSIFIERS:
-            raise ValueError(
-                f"Ukjent klassifisering «{method}». Gyldige: {', '.join(CLASSIFIERS)}."
-            )
-        # Many areas at exactly 0 (no one within reach) get a class of their own, so that
-        # "0" is never lumped together with small positive values.
-        zero_class = bool((data == 0).sum() >= 2 and (data > 0).any() and (data >= 0).all())
-        rest = data[data > 0] if zero_class else data
-        upper = _breaks(rest, method, k - int(zero_class))
-        if zero_class:
-            upper = np.concatenate([[0.0], upper])
-    else:
-        upper = np.asarray(bins, dtype=float)
-    upper = np.unique(upper)
-    index = np.full(len(arr), -1)
-    index[finite] = np.minimum(np.searchsorted(upper, data, side="left"), len(upper) - 1)
-    labels, counts = [], []
-    for c, hi in enumerate(upper):
-        members = arr[index == c]
-        counts.append(len(members))
-        if len(members):
-            # the actual range of the class's values: no shared bounds between classes
-            lo, hi_shown = float(members.min()), float(members.max())
-        else:
-            lo, hi_shown = (float(upper[c - 1]) if c else float(hi)), float(hi)
-        labels.append(_range_label(format_metric(metric, lo), format_metric(metric, hi_shown)))
-    return Classes(upper, index, labels, counts, method if bins is None else "faste grenser")
-
-
-def protected_classes(values: np.ndarray, metric: str, classes: Classes) -> Classes:
-    """Reclassify with rounded bounds so the legend never shows one area's exact value.
-
-    Bounds are rounded up to multiples of 5 for counts, 5 percentage points for shares and two
-    significant digits otherwise; a first class holding counts of 1–4 is labelled ``"<5"``.
-    """
-    if metric.startswith("share"):
-        step = 0.05
-        rounded = np.ceil(np.asarray(classes.bins) / step - 1e-9) * step
-    elif metric in ("population", "residents_within_threshold") or metric.startswith("n_"):
-        rounded = np.ceil(np.asarray(classes.bins) / 5 - 1e-9) * 5
-    else:
-        rounded = np.array([float(f"{b:.2g}") if b > 0 else b for b in classes.bins])
-        rounded = np.where(rounded < classes.bins, rounded * 1.1, rounded)
-    out = classify(values, metric, bins=np.unique(rounded))
-    labels = []
-    previous: float | None = None
-    for c, hi in enumerate(out.bins):
-        members = np.asarray(values, dtype=float)[out.index == c]
-        hi_text = format_metric(metric, float(hi))
-        if previous is None:
-            small = bool(((members > 0) & (members < 5)).any()) and not metric.startswith("share")
-            lo_text = "<5" if small else format_metric(metric, 0.0)
-            if members.size and (members == 0).all():
-                lo_text = hi_text = format_metric(metric, 0.0)
-        elif previous == 0 and ((members > 0) & (members < 5)).any():
-            lo_text = "<5"
-        else:
-            lo_text = f"over {format_metric(metric, previous)}"
-        labels.append(hi_text if lo_text == hi_text else f"{lo_text} – {hi_text}")
-        previous = float(hi)
-    out.labels = labels
-    out.method = classes.method
-    return out
-
-
-def _breaks(data: np.ndarray, method: str, k: int) -> np.ndarray:
-    r"""Upper class bounds; fewer classes than asked when there are few distinct values.
-
-    With :math:`u < 2k` distinct values at most :math:`\max(1, \lfloor u/2 \rfloor)` classes
-    are made, so that a class rarely holds a single area by construction.
-    """
-    import warnings
-
-    import mapclassify
-
-    n_unique = len(np.unique(data))
-    if n_unique <= 1:
-        return np.array([data.max() if len(data) else 0.0])
-    k = max(1, min(k, n_unique // 2 if n_unique < 2 * k else k))
-    if k == 1:
-        return np.array([float(data.max())])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "Numba not installed": the pure-Python path is fine here
-        return np.asarray(getattr(mapclassify, CLASSIFIERS[method])(data, k=k).bins, dtype=float)
-
-
-def _range_label(lo_text: str, hi_text: str) -> str:
-    """``"12 – 25 %"`` from ``"12 %"`` and ``"25 %"`` (the unit written once)."""
-    if lo_text == hi_text:
-        return hi_text
-    lo_parts, hi_parts = lo_text.rsplit(" ", 1), hi_text.rsplit(" ", 1)
-    if (
-        len(lo_parts) == 2
-        and len(hi_parts) == 2
-        and lo_parts[1] == hi_parts[1]
-        and not lo_parts[1][0].isdigit()
-    ):
-        return f"{lo_parts[0]} – {hi_text}"
-    return f"{lo_text} – {hi_text}"
 
 
 def draw_background(ax: Axes, background: str = "plain") -> bool:

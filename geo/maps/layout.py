@@ -18,7 +18,7 @@ The scale at print size is
 
 with the map width in metres and the axes width on paper in metres.
 
-Classification of choropleths uses :mod:`mapclassify` (Fisher–Jenks natural breaks by default,
+Choropleths are classed by :mod:`geo.maps.classes` (Fisher–Jenks natural breaks by default,
 which is exact and deterministic, or quantiles / equal intervals).
 """
 

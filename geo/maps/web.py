@@ -60,7 +60,7 @@ from geo.maps._leaflet import (
     pin_html,
     source_label,
 )
-from geo.maps.layers import classify, protected_classes
+from geo.maps.classes import classify, protected_classes
 from geo.maps.web_candidates import candidate_layer
 from geo.maps.webassets import DEFAULT_BASE_URL, localise
 from geo.names import CITY_CODE
