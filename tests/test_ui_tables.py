@@ -21,6 +21,7 @@ def _page() -> None:
     show_static_table(
         frame, key="t", formats={"Andel": lambda v: f"{100 * v:.0f} %"}, help_texts={"Andel": "x"}
     )
+    show_static_table(frame.head(2), key="u", formats={}, total_row=False)
 
 
 def _html_bodies(node: Any) -> list[str]:
@@ -36,9 +37,12 @@ def _html_bodies(node: Any) -> list[str]:
 def test_static_table_escapes_formats_and_aligns() -> None:
     page = AppTest.from_function(_page).run()
     assert not page.exception, [e.value for e in page.exception]
-    (body,) = _html_bodies(page.main)
+    body, plain = _html_bodies(page.main)
     assert "<script>" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
     assert "\\[lenke\\]" in body  # no markdown link can be built from a name
     assert ">25 %</td>" in body and ">50 %</td>" in body
     assert 'title="x"' in body and "text-align:right" in body
     assert body.index("Hele byen") > body.index("50 %")
+    # the total (last row) is bold only where the table has one
+    assert 'class="oc-table oc-total"' in body and ".oc-total tbody tr:last-child" in body
+    assert 'class="oc-table"' in plain and "oc-total" not in plain.split("</style>")[1]

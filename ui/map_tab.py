@@ -327,5 +327,16 @@ def candidate_results(comparison: ws.CandidateComparison, analysis: AnalysisSett
         .drop(columns=["zone_code"])
         .rename(columns={"zone": labels["zone"]})
     )
-    with st.expander(f"Nye {who} innen terskel per bydel og kandidat"):
-        show_table(gain.round(0), hide_index=True, key="gain_table")
+    # opens on demand, as plain text: a click then needs none of Streamlit's grid code
+    per_zone = st.expander(
+        f"Nye {who} innen terskel per bydel og kandidat", key="open_gain_table", on_change="rerun"
+    )
+    if per_zone.open:
+        with per_zone:
+            counts = partial(format_metric, "residents_within_threshold")
+            show_static_table(
+                gain,
+                key="gain_table",
+                formats={c: counts for c in gain.columns if c != labels["zone"]},
+                total_row=False,
+            )

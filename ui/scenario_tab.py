@@ -7,7 +7,7 @@ import streamlit as st
 from geo.data.study import Study
 from geo.errors import ScenarioNotFoundError
 from geo.workspace.settings import AnalysisSettings
-from ui.state import flash, scenario_store, session, show_table
+from ui.state import flash, scenario_store, session, show_static_table
 
 
 def scenario_tab(study: Study, analysis: AnalysisSettings) -> None:
@@ -31,7 +31,8 @@ def scenario_tab(study: Study, analysis: AnalysisSettings) -> None:
     if not len(listing):
         st.info("Ingen lagrede scenarier ennå.")
         return
-    show_table(
+    # plain text (escaped): opening the tab then needs none of Streamlit's grid code
+    show_static_table(
         listing.rename(
             columns={
                 "name": "Navn",
@@ -42,8 +43,10 @@ def scenario_tab(study: Study, analysis: AnalysisSettings) -> None:
                 "note": "Notat",
             }
         ),
-        hide_index=True,
         key="scn_list",
+        formats={},
+        height=360,
+        total_row=False,
     )
     c = st.columns([3, 1], vertical_alignment="bottom")
     pick = c[0].selectbox("Åpne scenario", listing["name"].tolist(), key="scn_pick")

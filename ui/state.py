@@ -205,6 +205,7 @@ def show_static_table(
     *,
     help_texts: Mapping[str, str] | None = None,
     height: int | None = None,
+    total_row: bool = True,
 ) -> None:
     """A table as plain HTML in a keyed container: drawn at once, as text.
 
@@ -212,6 +213,7 @@ def show_static_table(
     use). Every cell goes through ``formats`` (by column) or ``str`` and is escaped
     (:func:`geo.labels.safe_text`): names may come from the planner's own files. Numbers are
     right-aligned; with ``height`` the table scrolls under a fixed header and first column.
+    With ``total_row`` the last row (a total, e.g. the whole city) is bold.
     """
     help_texts = help_texts or {}
     numeric = {c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])}
@@ -233,10 +235,11 @@ def show_static_table(
         for values in frame.itertuples(index=False, name=None)
     )
     scroll = f"max-height:{height}px;overflow:auto;" if height else "overflow-x:auto;"
+    table_class = "oc-table oc-total" if total_row else "oc-table"
     with st.container(key=key):
         st.html(
             f"<style>{_TABLE_CSS}</style>"
-            f'<div style="{scroll}"><table class="oc-table"><thead><tr>{head}</tr></thead>'
+            f'<div style="{scroll}"><table class="{table_class}"><thead><tr>{head}</tr></thead>'
             f"<tbody>{rows}</tbody></table></div>"
         )
 
@@ -245,9 +248,9 @@ _TABLE_CSS = (
     ".oc-table{border-collapse:collapse;font-size:0.9rem;line-height:1.35}"
     ".oc-table th,.oc-table td{padding:0.3rem 0.6rem;border-bottom:1px solid #e4ddd0}"
     ".oc-table th{vertical-align:bottom;font-weight:600;border-bottom:2px solid #2a2859}"
-    ".oc-table tbody tr:last-child td{font-weight:600}"
+    ".oc-total tbody tr:last-child td{font-weight:600}"
 )
-"""Borders and spacing like Streamlit's own tables; the last row (the total) in bold."""
+"""Borders and spacing like Streamlit's own tables; a total in the last row in bold."""
 
 
 def _cell_style(position: int, is_number: bool, sticky: str) -> str:

@@ -71,7 +71,7 @@ def choose(page: Any, key: str, option: str) -> None:
 
 
 def _grid_text(page: Any, key: str) -> str:
-    """Text of a st.dataframe (drawn on a canvas) from its accessible table, once it has rows."""
+    """Text of a table (a plain one, or a st.dataframe's accessible one), once it has rows."""
     selector = f".st-key-{key} table"
     page.wait_for_function(
         "(sel) => { const t = document.querySelector(sel); return t && t.textContent.length > 20; }",
@@ -126,6 +126,18 @@ def test_candidate_from_coordinates_changes_the_table(page: Any) -> None:
     summary = _grid_text(page, "cand_summary")
     assert "Kandidat K1" in summary
     assert "Sagene" in summary
+    _wait_idle(page)
+    # the gain per bydel opens on demand, as plain text; Sagene gains, Søndre Nordstrand not
+    page.get_by_text("Nye innbyggere innen terskel per bydel og kandidat").click()
+    _grid_text(page, "gain_table")  # waits for the table
+    gain = page.evaluate(
+        "() => Array.from(document.querySelector('.st-key-gain_table table').rows)"
+        ".map(r => Array.from(r.cells).map(c => c.textContent.trim()))"
+    )
+    by_zone = {row[0]: row[1] for row in gain[1:]}
+    assert len(by_zone) == 16, gain
+    assert int(by_zone["Sagene"].replace("\u00a0", "").replace(" ", "")) > 0
+    assert by_zone["Søndre Nordstrand"] == "0"
     _wait_idle(page)
     # the comparison table with candidates differs from today's
     page.get_by_role("tab", name="Sammenlign bydeler").click()
@@ -231,6 +243,8 @@ def test_suggestion_export_and_scenario_round_trip(page: Any, tmp_path: Any) -> 
     page.get_by_label("Laget av").fill("test")
     page.get_by_role("button", name="Lagre").click()
     page.get_by_text("Lagret «E2E forslag» versjon 1.").wait_for()
+    listing = _grid_text(page, "scn_list")
+    assert "E2E forslag" in listing and "test" in listing
     page.get_by_role("tab", name="Kart og kandidater").click()
     page.get_by_text("Endre navn eller fjern kandidater").click()
     page.get_by_role("button", name="Fjern alle kandidater").click()
