@@ -321,17 +321,17 @@ def candidate_results(comparison: ws.CandidateComparison, analysis: AnalysisSett
     summary = comparison.summary.drop(columns=["id"])
     formats = {labels[c]: partial(format_metric, metric) for c, metric in _SUMMARY_METRICS.items()}
     show_static_table(summary.rename(columns=labels), key="cand_summary", formats=formats)
-    gain = comparison.gain_by_zone
-    gain = (
-        gain[gain["zone_code"] != CITY_CODE]
-        .drop(columns=["zone_code"])
-        .rename(columns={"zone": labels["zone"]})
-    )
     # opens on demand, as plain text: a click then needs none of Streamlit's grid code
     per_zone = st.expander(
         f"Nye {who} innen terskel per bydel og kandidat", key="open_gain_table", on_change="rerun"
     )
     if per_zone.open:
+        gain = comparison.gain_by_zone
+        gain = (
+            gain[gain["zone_code"] != CITY_CODE]
+            .drop(columns=["zone_code"])
+            .rename(columns={"zone": labels["zone"]})
+        )
         with per_zone:
             counts = partial(format_metric, "residents_within_threshold")
             show_static_table(
