@@ -12,11 +12,13 @@ from __future__ import annotations
 import os
 
 import streamlit as st
+from starlette.middleware import Middleware
 
+from ui.frontend_files import FrontendFiles
 from ui.warmup import wait_for_imports, warm_start
 
 if __name__ != "__main__":
-    app = st.App(__file__, lifespan=warm_start)
+    app = st.App(__file__, lifespan=warm_start, middleware=[Middleware(FrontendFiles)])
 else:
     wait_for_imports()  # the start-up hook may be importing the page's modules right now
     from ui.page import main
