@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import gc
 import importlib
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from streamlit.web.server.app_discovery import discover_asgi_app
 
 from geo.workspace.settings import AnalysisSettings
 from ui import state
+from ui.frontend_files import FrontendFiles
 from ui.warmup import warm_start, warm_up
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,6 +84,35 @@ def test_streamlit_run_serves_the_app_with_its_start_up_hook():
     assert found.is_asgi_app and found.import_string == "app:app"
     served = importlib.import_module("app").app
     assert served._user_lifespan is warm_start
+    assert [m.cls for m in served._user_middleware] == [FrontendFiles]
+
+
+_FIRST_RUN_COSTS = """
+import sys
+import streamlit.delta_generator as dg
+def paid():
+    return dg._use_warning_has_been_displayed, "streamlit.emojis" in sys.modules
+before = paid()
+from ui.warmup import warm_up
+warm_up()
+print(before, paid())
+"""
+
+
+def test_warm_up_pays_streamlits_one_time_costs_of_a_first_page(data_dir):
+    """Streamlit's first element (a stack walk over every module) and its emoji catalogue.
+
+    A fresh interpreter: in this test process other tests have drawn pages already.
+    """
+    done = subprocess.run(
+        [sys.executable, "-c", _FIRST_RUN_COSTS],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    assert done.stdout.split("\n")[0] == "(False, False) (True, True)", done.stdout + done.stderr
 
 
 def test_a_shared_view_is_computed_once_while_others_wait():
