@@ -20,19 +20,12 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import os
-from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
-from typing import Any
 
+from starlette.types import ASGIApp, Receive, Scope, Send
 from streamlit import config, file_util
 
 __all__ = ["FrontendFiles", "frontend_file_names"]
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _IMMUTABLE = b"public, immutable, max-age=31536000"  # as Streamlit's own static route
 
@@ -52,7 +45,7 @@ def frontend_file_names(static_dir: Path) -> dict[str, Path]:
 class _File:
     """One file's body and response headers, read on its first request."""
 
-    __slots__ = ("body", "etag", "headers")
+    __slots__ = ("body", "etag", "headers", "not_modified_headers")
 
     def __init__(self, path: Path) -> None:
         self.body = path.read_bytes()
@@ -60,11 +53,11 @@ class _File:
         kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         if kind.startswith("text/"):  # as Starlette's responses
             kind += "; charset=utf-8"
+        self.not_modified_headers = [(b"etag", self.etag), (b"cache-control", _IMMUTABLE)]
         self.headers = [
             (b"content-type", kind.encode()),
             (b"content-length", str(len(self.body)).encode()),
-            (b"etag", self.etag),
-            (b"cache-control", _IMMUTABLE),
+            *self.not_modified_headers,
         ]
 
 
@@ -94,7 +87,8 @@ class FrontendFiles:
         if file is None:
             file = self._files[path] = _File(source)
         if headers.get(b"if-none-match") == file.etag:
-            await send({"type": "http.response.start", "status": 304, "headers": file.headers[2:]})
+            not_modified = file.not_modified_headers
+            await send({"type": "http.response.start", "status": 304, "headers": not_modified})
             await send({"type": "http.response.body", "body": b""})
             return
         await send({"type": "http.response.start", "status": 200, "headers": file.headers})
